@@ -1,0 +1,42 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin
+from django.utils.translation import gettext_lazy as _
+
+from .models import Agent, Customer, Skill, Team
+
+
+@admin.register(Agent)
+class AgentAdmin(UserAdmin):
+    list_display = ["username", "display_name", "role", "email", "is_active", "last_login"]
+    list_filter = ["role", "is_active", "teams"]
+    search_fields = ["username", "display_name", "email"]
+    fieldsets = (
+        (None, {"fields": ("username", "password")}),
+        (_("Profile"), {"fields": ("display_name", "first_name", "last_name", "email")}),
+        (_("Support"), {"fields": ("role", "languages", "teams", "skills")}),
+        (_("Status"), {"fields": ("is_active", "last_login", "date_joined")}),
+    )
+    add_fieldsets = (
+        (None, {"classes": ("wide",), "fields": ("username", "role", "password1", "password2")}),
+    )
+    filter_horizontal = ["teams", "skills"]
+    readonly_fields = ["last_login", "date_joined"]
+
+
+@admin.register(Team)
+class TeamAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug"]
+    prepopulated_fields = {"slug": ["name"]}
+
+
+@admin.register(Skill)
+class SkillAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug"]
+    prepopulated_fields = {"slug": ["name"]}
+
+
+@admin.register(Customer)
+class CustomerAdmin(admin.ModelAdmin):
+    list_display = ["exchange_uid", "display_name", "vip_tier", "kyc_level", "language"]
+    list_filter = ["vip_tier", "kyc_level", "language"]
+    search_fields = ["exchange_uid", "display_name"]

@@ -1,0 +1,102 @@
+"""Who is involved in support: staff (agents), their teams and skills, and customers."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractUser
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    AGENT = "agent", _("Agent")
+    SUPERVISOR = "supervisor", _("Supervisor")
+    ADMIN = "admin", _("Administrator")
+    CONTENT_EDITOR = "content_editor", _("Content editor")
+
+
+class SupportLanguage(models.TextChoices):
+    ZH_HANS = "zh-hans", "简体中文"
+    EN = "en", "English"
+
+
+class Skill(models.Model):
+    """Something an agent can handle, e.g. "futures" or "kyc"; routing matches on it."""
+
+    slug = models.SlugField(_("slug"), unique=True)
+    name = models.CharField(_("name"), max_length=100)
+
+    class Meta:
+        verbose_name = _("skill")
+        verbose_name_plural = _("skills")
+        ordering = ["slug"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Team(models.Model):
+    slug = models.SlugField(_("slug"), unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    description = models.TextField(_("description"), blank=True)
+
+    class Meta:
+        verbose_name = _("team")
+        verbose_name_plural = _("teams")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Agent(AbstractUser):
+    """A member of the exchange's support staff. Every staff account has exactly one role."""
+
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.AGENT)
+    display_name = models.CharField(_("display name"), max_length=100, blank=True)
+    languages = models.JSONField(
+        _("languages"), default=list, blank=True, help_text=_("Language codes, e.g. zh-hans, en.")
+    )
+    teams = models.ManyToManyField(Team, verbose_name=_("teams"), blank=True, related_name="agents")
+    skills = models.ManyToManyField(
+        Skill, verbose_name=_("skills"), blank=True, related_name="agents"
+    )
+
+    class Meta:
+        verbose_name = _("agent")
+        verbose_name_plural = _("agents")
+
+    def save(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        # Staff accounts all use the back office; administrators may do everything there.
+        self.is_staff = True
+        self.is_superuser = self.role == Role.ADMIN
+        super().save(*args, **kwargs)
+
+    def __str__(self) -> str:
+        return self.display_name or self.username
+
+
+class Customer(models.Model):
+    """A user of the exchange, known by the exchange's own user id."""
+
+    exchange_uid = models.CharField(_("exchange user id"), max_length=64, unique=True)
+    display_name = models.CharField(_("display name"), max_length=100, blank=True)
+    vip_tier = models.PositiveSmallIntegerField(
+        _("VIP tier"), default=0, validators=[MaxValueValidator(9)]
+    )
+    kyc_level = models.PositiveSmallIntegerField(
+        _("KYC level"), default=0, validators=[MinValueValidator(0), MaxValueValidator(3)]
+    )
+    language = models.CharField(
+        _("language"), max_length=10, choices=SupportLanguage.choices, default=SupportLanguage.EN
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("customer")
+        verbose_name_plural = _("customers")
+        ordering = ["exchange_uid"]
+
+    def __str__(self) -> str:
+        return self.display_name or self.exchange_uid

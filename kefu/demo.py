@@ -1,0 +1,29 @@
+"""Loading the demo exchange on first start, once per database."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.db import transaction
+
+from kefu.accounts.demo_data import load_demo_accounts
+from kefu.events.models import Event
+from kefu.events.services import record_event
+from kefu.helpcenter.demo_data import load_demo_helpcenter
+
+DEMO_SUBJECT = ("kefu.demo", "beacon")
+
+
+def demo_loaded() -> bool:
+    return Event.objects.filter(kind="demo.loaded").exists()
+
+
+def load_demo(progress: Callable[[int, int, str], None] | None = None) -> str | None:
+    """Load demo staff, customers and help center unless done before; returns the password."""
+    if demo_loaded():
+        return None
+    with transaction.atomic():
+        password = load_demo_accounts()
+        report = load_demo_helpcenter(progress=progress)
+        record_event("demo.loaded", DEMO_SUBJECT, data={"articles": dict(report.articles)})
+    return password

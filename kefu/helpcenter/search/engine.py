@@ -1,0 +1,180 @@
+"""The help center's search service: validate, parse, rank, and dress the results."""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db.models import Count
+from django.urls import reverse
+from django.utils import translation
+
+from kefu.accounts.models import SupportLanguage
+
+from ..models import (
+    ArticleTranslation,
+    CategoryTranslation,
+    SearchDocument,
+    SearchTerm,
+    SynonymGroup,
+)
+from .backends import backend_for_connection
+from .indexer import current_generation
+from .query import ParsedQuery, SynonymTable, Vocabulary, parse_query
+from .snippets import highlight
+from .text import add_words
+
+LANGUAGES = {code for code, _ in SupportLanguage.choices}
+
+
+class SearchError(ValueError):
+    """Bad search input; ``code`` is stable for API clients."""
+
+    def __init__(self, code: str, message: str):
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+@dataclass
+class SearchHit:
+    article_id: int
+    slug: str
+    title: str
+    url: str
+    snippet: str
+    score: float
+    category_slug: str
+    category_title: str
+
+
+@dataclass
+class SearchResponse:
+    query: ParsedQuery
+    results: list[SearchHit]
+    took_ms: float
+
+
+@dataclass
+class _Caches:
+    generation: int
+    synonyms: SynonymTable
+    vocabulary: Vocabulary
+    total_docs: int
+
+
+_caches: _Caches | None = None
+_caches_lock = threading.Lock()
+
+
+def _load_caches() -> _Caches:
+    """Synonyms and vocabulary, reloaded only when the index generation has moved on."""
+    global _caches
+    generation = current_generation()
+    cached = _caches
+    if cached is not None and cached.generation == generation:
+        return cached
+    with _caches_lock:
+        groups = [g.term_list() for g in SynonymGroup.objects.all()]
+        add_words(term for group in groups for term in group)
+        counts = dict(SearchTerm.objects.values_list("term", "doc_count"))
+        _caches = _Caches(
+            generation=generation,
+            synonyms=SynonymTable(groups),
+            vocabulary=Vocabulary(counts),
+            total_docs=SearchDocument.objects.count(),
+        )
+        return _caches
+
+
+def validate(q: str | None, language: str | None, limit: int | None) -> tuple[str, str, int]:
+    query = (q or "").strip()
+    if not query:
+        raise SearchError("query_empty", "Type a few words to search for.")
+    if len(query) > settings.KEFU_SEARCH_MAX_QUERY:
+        raise SearchError(
+            "query_too_long",
+            f"Queries are limited to {settings.KEFU_SEARCH_MAX_QUERY} characters.",
+        )
+    lang = (language or "en").lower()
+    if lang not in LANGUAGES:
+        raise SearchError(
+            "unsupported_language", f"Language must be one of: {', '.join(sorted(LANGUAGES))}."
+        )
+    count = 10 if limit is None else limit
+    if count < 1 or count > settings.KEFU_SEARCH_MAX_LIMIT:
+        raise SearchError(
+            "invalid_limit", f"Limit must be between 1 and {settings.KEFU_SEARCH_MAX_LIMIT}."
+        )
+    return query, lang, count
+
+
+def search(
+    q: str | None, language: str | None = "en", limit: int | None = 10, *, prefix: bool = False
+) -> SearchResponse:
+    started = time.perf_counter()
+    query, lang, count = validate(q, language, limit)
+    caches = _load_caches()
+    parsed = parse_query(query, caches.synonyms, caches.vocabulary, prefix_last=prefix)
+    ranked: list[tuple[int, float]] = []
+    if parsed.terms:
+        ranked = backend_for_connection().rank(
+            parsed.terms, lang, count, caches.vocabulary.counts, caches.total_docs
+        )
+    hits = _dress(ranked, lang, parsed)
+    return SearchResponse(parsed, hits, round((time.perf_counter() - started) * 1000, 2))
+
+
+def _dress(ranked: list[tuple[int, float]], lang: str, parsed: ParsedQuery) -> list[SearchHit]:
+    if not ranked:
+        return []
+    ids = [article_id for article_id, _ in ranked]
+    translations = {
+        t.article_id: t
+        for t in ArticleTranslation.objects.filter(article_id__in=ids, language=lang)
+        .select_related("article")
+        .only("title", "language", "article__slug", "article__category_id")
+    }
+    snippets = dict(
+        SearchDocument.objects.filter(article_id__in=ids, language=lang).values_list(
+            "article_id", "snippet_text"
+        )
+    )
+    category_ids = {t.article.category_id for t in translations.values()}
+    categories = {
+        c.category_id: c
+        for c in CategoryTranslation.objects.filter(
+            category_id__in=category_ids, language=lang
+        ).select_related("category")
+    }
+    words = parsed.highlight_words
+    hits = []
+    with translation.override(lang):
+        for article_id, score in ranked:
+            tr = translations.get(article_id)
+            if tr is None:
+                continue
+            category = categories.get(tr.article.category_id)
+            hits.append(
+                SearchHit(
+                    article_id=article_id,
+                    slug=tr.article.slug,
+                    title=tr.title,
+                    url=reverse("helpcenter:article", kwargs={"slug": tr.article.slug}),
+                    snippet=highlight(snippets.get(article_id, ""), words),
+                    score=round(score, 4),
+                    category_slug=category.category.slug if category else "",
+                    category_title=category.title if category else "",
+                )
+            )
+    return hits
+
+
+def index_size_by_language() -> dict[str, int]:
+    return dict(
+        SearchDocument.objects.values_list("language")
+        .annotate(n=Count("id"))
+        .values_list("language", "n")
+    )
