@@ -1,0 +1,24 @@
+"""Shared fixtures: the demo help center is loaded once per test database."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from kefu.helpcenter.demo_data import load_demo_helpcenter
+from kefu.helpcenter.search import engine
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):  # type: ignore[no-untyped-def]
+    with django_db_blocker.unblock():
+        load_demo_helpcenter()
+
+
+@pytest.fixture(autouse=True)
+def fresh_search_caches() -> Iterator[None]:
+    """Rolled-back tests can reuse an index generation number; never share caches across them."""
+    engine._caches = None
+    yield
+    engine._caches = None

@@ -1,0 +1,120 @@
+"""Search behaviours users rely on, on purpose-built articles and on the demo help center."""
+
+from __future__ import annotations
+
+import pytest
+
+from kefu.helpcenter import actions
+from kefu.helpcenter.models import SynonymGroup
+from kefu.helpcenter.search import engine
+
+from .factories import make_article
+
+pytestmark = pytest.mark.django_db
+
+
+def slugs(q: str, lang: str, limit: int = 5) -> list[str]:
+    return [hit.slug for hit in engine.search(q, lang, limit).results]
+
+
+@pytest.fixture
+def wallet_article():
+    return make_article(
+        "quantum-wallet-migration",
+        zh=("量子钱包迁移指南", "把资产从旧的量子钱包迁移到新地址，需要先完成核验。"),
+        en=("Quantum wallet migration guide", "Move assets from an old quantum wallet safely."),
+        zh_questions=["旧量子钱包里的币怎么转出来"],
+        en_questions=["how do I move coins out of my old quantum wallet"],
+    )
+
+
+def test_chinese_query_without_spaces_finds_article(wallet_article):
+    assert slugs("量子钱包怎么迁移", "zh-hans")[0] == "quantum-wallet-migration"
+
+
+def test_traditional_characters_match_simplified(wallet_article):
+    assert slugs("量子錢包遷移", "zh-hans")[0] == "quantum-wallet-migration"
+
+
+def test_full_width_characters_match_half_width(wallet_article):
+    assert slugs("ＱＵＡＮＴＵＭ　ＷＡＬＬＥＴ", "en")[0] == "quantum-wallet-migration"
+
+
+def test_results_are_limited_to_the_requested_language(wallet_article):
+    assert "quantum-wallet-migration" not in slugs("quantum wallet", "zh-hans")
+
+
+def test_similar_questions_are_searched(wallet_article):
+    assert slugs("币怎么转出来", "zh-hans")[0] == "quantum-wallet-migration"
+
+
+def test_latin_typos_are_corrected(wallet_article):
+    found = engine.search("quantom walet", "en", 5)
+    assert found.results[0].slug == "quantum-wallet-migration"
+    assert found.query.corrections == {"quantom": "quantum", "walet": "wallet"}
+
+
+def test_demo_typos_withdrawl_and_depost():
+    assert any("withdraw" in s for s in slugs("withdrawl fee", "en"))
+    found = engine.search("depost not arrived", "en", 5)
+    assert found.query.corrections.get("depost") == "deposit"
+    assert "deposit-not-credited" in [h.slug for h in found.results]
+
+
+def test_default_synonyms_cover_withdraw_in_both_languages():
+    parsed = engine.search("提现", "zh-hans", 1).query
+    terms = {t.text for t in parsed.terms}
+    assert {"提现", "提币", "withdraw"} <= terms
+
+
+def test_synonym_list_is_editable_without_restart():
+    make_article("nova-coin", zh=("诺瓦币的上线说明", "诺瓦币现已支持充值。"))
+    assert "nova-coin" not in slugs("新星币", "zh-hans")
+    actions.save_synonyms(SynonymGroup(terms="诺瓦币, 新星币"))
+    assert slugs("新星币", "zh-hans")[0] == "nova-coin"
+
+
+def test_whole_sentences_find_the_right_demo_article():
+    assert "deposit-not-credited" in slugs("我的USDT充值三个小时了还没到账", "zh-hans", 3)
+    assert "withdrawal-under-review" in slugs("为什么我的提币一直在审核中", "zh-hans", 3)
+    assert "lost-2fa" in slugs("I lost my phone with google authenticator, how do I log in", "en", 3)
+
+
+def test_snippets_highlight_the_matched_words(wallet_article):
+    hit = engine.search("量子钱包", "zh-hans", 1).results[0]
+    assert "<mark>量子钱包</mark>" in hit.snippet or "<mark>量子</mark>" in hit.snippet
+
+
+def test_snippets_escape_article_html():
+    make_article("escape-check", en=("Zebra escape check", "Zebra <script>alert(1)</script> text"))
+    hit = engine.search("zebra", "en", 1).results[0]
+    assert "<script>" not in hit.snippet
+    assert "&lt;script&gt;" in hit.snippet
+
+
+def test_prefix_search_suggests_while_typing(wallet_article):
+    assert engine.search("quant", "en", 5, prefix=True).results[0].slug == (
+        "quantum-wallet-migration"
+    )
+
+
+def test_query_of_only_stop_words_returns_nothing_rather_than_failing():
+    assert engine.search("的 了 吗", "zh-hans", 5).results == []
+
+
+@pytest.mark.parametrize(
+    ("q", "lang", "limit", "code"),
+    [
+        ("", "en", 5, "query_empty"),
+        ("   ", "en", 5, "query_empty"),
+        ("x" * 10_000, "en", 5, "query_too_long"),
+        ("deposit", "fr", 5, "unsupported_language"),
+        ("deposit", "en", -1, "invalid_limit"),
+        ("deposit", "en", 0, "invalid_limit"),
+        ("deposit", "en", 1000, "invalid_limit"),
+    ],
+)
+def test_bad_input_raises_stable_codes(q, lang, limit, code):
+    with pytest.raises(engine.SearchError) as info:
+        engine.search(q, lang, limit)
+    assert info.value.code == code
