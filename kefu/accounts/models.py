@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import AbstractUser, UserManager
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
@@ -50,6 +50,12 @@ class Team(models.Model):
         return self.name
 
 
+class AgentManager(UserManager["Agent"]):
+    def create_superuser(self, username, email=None, password=None, **extra_fields):  # type: ignore[no-untyped-def]
+        extra_fields.setdefault("role", Role.ADMIN)
+        return super().create_superuser(username, email, password, **extra_fields)
+
+
 class Agent(AbstractUser):
     """A member of the exchange's support staff. Every staff account has exactly one role."""
 
@@ -62,6 +68,8 @@ class Agent(AbstractUser):
     skills = models.ManyToManyField(
         Skill, verbose_name=_("skills"), blank=True, related_name="agents"
     )
+
+    objects = AgentManager()
 
     class Meta:
         verbose_name = _("agent")

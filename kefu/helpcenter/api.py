@@ -6,7 +6,7 @@ from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import translation
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 
 from kefu.errors import ApiError
 
@@ -189,9 +189,9 @@ def article(request: HttpRequest, slug: str, lang: str = "en") -> dict:
 
 
 @router.post("articles/{slug}/feedback", response={201: FeedbackOut}, summary='"Was this helpful?"')
-def feedback(request: HttpRequest, slug: str, payload: FeedbackIn) -> tuple[int, dict]:
+def feedback(request: HttpRequest, slug: str, payload: FeedbackIn) -> Status:
     art = _published(slug)
     stored = actions.submit_feedback(
         art, _language(payload.lang), payload.helpful, payload.reason, payload.comment
     )
-    return 201, {"id": stored.pk, "helpful": stored.helpful}
+    return Status(201, {"id": stored.pk, "helpful": stored.helpful})

@@ -24,7 +24,6 @@ from .backends import backend_for_connection
 from .indexer import current_generation
 from .query import ParsedQuery, SynonymTable, Vocabulary, parse_query
 from .snippets import highlight
-from .text import add_words
 
 LANGUAGES = {code for code, _ in SupportLanguage.choices}
 
@@ -77,8 +76,9 @@ def _load_caches() -> _Caches:
     if cached is not None and cached.generation == generation:
         return cached
     with _caches_lock:
+        # Synonyms are matched as token phrases; they must not change the segmenter's
+        # dictionary, or text indexed before an edit would no longer match new queries.
         groups = [g.term_list() for g in SynonymGroup.objects.all()]
-        add_words(term for group in groups for term in group)
         counts = dict(SearchTerm.objects.values_list("term", "doc_count"))
         _caches = _Caches(
             generation=generation,

@@ -91,6 +91,7 @@ class Vocabulary:
 
 
 SYNONYM_WEIGHT = 0.8
+MAX_SYNONYM_TOKENS = 4
 CORRECTION_WEIGHT = 0.7
 
 
@@ -129,12 +130,12 @@ def parse_query(
                         add(Term(alt, weight=CORRECTION_WEIGHT * SYNONYM_WEIGHT))
             else:
                 add(Term(phrase))
-        for alt in synonyms.expand(phrase):
-            add(Term(alt, weight=SYNONYM_WEIGHT))
-        if i + 1 < len(tokens):
-            pair = (token, tokens[i + 1])
-            for alt in synonyms.expand(pair):
+        for n in range(1, MAX_SYNONYM_TOKENS + 1):
+            span = tuple(tokens[i : i + n])
+            if len(span) < n:
+                break
+            if n > 1 and span in synonyms:
+                add(Term(span))
+            for alt in synonyms.expand(span):
                 add(Term(alt, weight=SYNONYM_WEIGHT))
-            if pair in synonyms:
-                add(Term(pair))
     return ParsedQuery(tokens=tokens, terms=list(terms.values()), corrections=corrections)
