@@ -23,6 +23,7 @@ from ..models import (
 from .backends import backend_for_connection
 from .indexer import current_generation
 from .query import ParsedQuery, SynonymTable, Vocabulary, parse_query
+from .rerank import CANDIDATES, rerank, split_phrasings
 from .snippets import highlight
 
 LANGUAGES = {code for code, _ in SupportLanguage.choices}
@@ -120,9 +121,19 @@ def search(
     parsed = parse_query(query, caches.synonyms, caches.vocabulary, prefix_last=prefix)
     ranked: list[tuple[int, float]] = []
     if parsed.terms:
-        ranked = backend_for_connection().rank(
-            parsed.terms, lang, count, caches.vocabulary.counts, caches.total_docs
+        candidates = backend_for_connection().rank(
+            parsed.terms, lang, max(count, CANDIDATES), caches.vocabulary.counts,
+            caches.total_docs,
         )
+        phrasings = {
+            article_id: split_phrasings(title, questions)
+            for article_id, title, questions in SearchDocument.objects.filter(
+                article_id__in=[a for a, _ in candidates], language=lang
+            ).values_list("article_id", "title_tokens", "question_tokens")
+        }
+        ranked = rerank(
+            parsed, candidates, phrasings, caches.vocabulary.counts, caches.total_docs
+        )[:count]
     hits = _dress(ranked, lang, parsed)
     return SearchResponse(parsed, hits, round((time.perf_counter() - started) * 1000, 2))
 

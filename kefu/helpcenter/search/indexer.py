@@ -24,6 +24,8 @@ from ..rendering import plain_text
 from .text import tokenize
 
 MAX_TERM_LENGTH = 64
+# Keeps question boundaries for the reranker; both full-text indexes ignore the bar.
+QUESTION_SEPARATOR = " | "
 Progress = Callable[[int, int], None]
 
 
@@ -53,7 +55,7 @@ def build_documents(article: Article) -> list[SearchDocument]:
                 article=article,
                 language=language,
                 title_tokens=" ".join(tokenize(translation.title)),
-                question_tokens=" ".join(tokenize("\n".join(questions))),
+                question_tokens=QUESTION_SEPARATOR.join(" ".join(tokenize(q)) for q in questions),
                 body_tokens=" ".join(tokenize(f"{translation.summary}\n{body}")),
                 tag_tokens=" ".join(tokenize(f"{tag_words} {category_title}")),
                 snippet_text=f"{translation.summary}\n{body}".strip(),
@@ -64,7 +66,7 @@ def build_documents(article: Article) -> list[SearchDocument]:
 
 def _terms(doc: SearchDocument) -> set[str]:
     text = f"{doc.title_tokens} {doc.question_tokens} {doc.body_tokens} {doc.tag_tokens}"
-    return {t for t in text.split() if len(t) <= MAX_TERM_LENGTH}
+    return {t for t in text.split() if len(t) <= MAX_TERM_LENGTH and t != "|"}
 
 
 def index_article(article: Article) -> None:

@@ -33,6 +33,8 @@ class ParsedQuery:
     tokens: list[str]
     terms: list[Term]
     corrections: dict[str, str] = field(default_factory=dict)
+    groups: list[list[Term]] = field(default_factory=list)
+    """Per query token: the terms that stand for it (itself, a correction, its synonyms)."""
 
     @property
     def highlight_words(self) -> set[str]:
@@ -106,12 +108,18 @@ def parse_query(
     terms: dict[tuple[str, ...], Term] = {}
     corrections: dict[str, str] = {}
 
+    groups: list[list[Term]] = []
+    group: list[Term] = []
+
     def add(term: Term) -> None:
+        group.append(term)
         known = terms.get(term.tokens)
         if known is None or known.weight < term.weight:
             terms[term.tokens] = term
 
     for i, token in enumerate(tokens):
+        group = []
+        groups.append(group)
         phrase = (token,)
         is_last = prefix_last and i == len(tokens) - 1
         if is_last and is_latin(token):
@@ -138,4 +146,9 @@ def parse_query(
                 add(Term(span))
             for alt in synonyms.expand(span):
                 add(Term(alt, weight=SYNONYM_WEIGHT))
-    return ParsedQuery(tokens=tokens, terms=list(terms.values()), corrections=corrections)
+    return ParsedQuery(
+        tokens=tokens,
+        terms=list(terms.values()),
+        corrections=corrections,
+        groups=[g for g in groups if g],
+    )

@@ -1,0 +1,202 @@
+"""Help center search: index build time, query latency and accuracy at 1k, 10k and 100k articles.
+
+The demo help center is loaded into a throwaway database; from every article and language a few
+similar questions are held out of the index and become the labelled queries. Synthetic articles
+(announcement-style pages whose bodies reuse sentences of the real articles, so they compete for
+the same words) grow the index to each size. Latency is the wall time of the whole search
+service call: parsing, ranking in the database, fetching titles and cutting snippets.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import re
+import statistics
+import time
+from collections import defaultdict
+from collections.abc import Callable
+from typing import Any
+
+from bench._database import bench_database
+
+Out = Callable[[str], None]
+
+COINS = ["BTC", "ETH", "USDT", "SOL", "XRP", "TON", "BCN", "DOGE", "ADA", "TRX", "LINK", "DOT"]
+NETWORKS = ["ERC20", "TRC20", "BEP20", "Solana", "Bitcoin", "TON", "Polygon", "Arbitrum"]
+TOPICS_EN = ["listing notice", "network upgrade", "trading pair changes", "promotion rules",
+             "delisting notice", "wallet maintenance window", "airdrop distribution",
+             "margin tier update", "fee schedule update", "futures contract launch",
+             "staking campaign", "API changelog"]
+TOPICS_ZH = ["上线公告", "网络升级", "交易对调整", "活动规则", "下架公告", "钱包维护时间",
+             "空投发放", "杠杆档位调整", "费率调整", "合约上线", "质押活动", "API更新日志"]
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--sizes", default="1000,10000,100000",
+                        help="index sizes in articles, comma-separated (default 1k,10k,100k)")
+    parser.add_argument("--held-out", type=int, default=2,
+                        help="similar questions held out per article and language (default 2)")
+    parser.add_argument("--seed", type=int, default=7)
+
+
+def run(options: argparse.Namespace, out: Out) -> dict[str, Any]:
+    sizes = sorted(int(s) for s in options.sizes.split(",") if s.strip())
+    with bench_database() as vendor:
+        from kefu.helpcenter.demo_data import load_demo_helpcenter
+        from kefu.helpcenter.models import Article
+
+        out(f"database: {vendor}")
+        started = time.perf_counter()
+        load_demo_helpcenter()
+        out(f"demo help center loaded: {Article.objects.count()} articles "
+            f"in {time.perf_counter() - started:.1f} s")
+        rng = random.Random(options.seed)
+        labelled = _hold_out(options.held_out, rng)
+        per_lang = defaultdict(int)
+        for lang, _, _ in labelled:
+            per_lang[lang] += 1
+        out(f"held-out queries: {dict(per_lang)}")
+        results: dict[str, Any] = {"database": vendor, "queries": dict(per_lang), "sizes": {}}
+        pools = _sentence_pools()
+        for size in sizes:
+            missing = size - Article.objects.count()
+            if missing > 0:
+                t0 = time.perf_counter()
+                _add_synthetic(missing, pools, rng, out)
+                out(f"[{size}] added {missing} synthetic articles in "
+                    f"{time.perf_counter() - t0:.1f} s")
+            results["sizes"][str(size)] = _measure(size, labelled, out)
+        return results
+
+
+def _hold_out(count: int, rng: random.Random) -> list[tuple[str, str, str]]:
+    """Remove ``count`` similar questions per article and language; they become the queries."""
+    from kefu.helpcenter.models import SimilarQuestion
+
+    by_key: dict[tuple[int, str], list[SimilarQuestion]] = defaultdict(list)
+    for q in SimilarQuestion.objects.select_related("article").order_by("id"):
+        by_key[(q.article_id, q.language)].append(q)
+    labelled, doomed = [], []
+    for questions in by_key.values():
+        if len(questions) <= count:
+            continue
+        for q in rng.sample(questions, count):
+            labelled.append((q.language, q.text, q.article.slug))
+            doomed.append(q.pk)
+    SimilarQuestion.objects.filter(pk__in=doomed).delete()
+    return labelled
+
+
+def _sentence_pools() -> dict[str, list[str]]:
+    from kefu.helpcenter.models import ArticleTranslation
+    from kefu.helpcenter.rendering import plain_text
+
+    pools: dict[str, list[str]] = defaultdict(list)
+    for tr in ArticleTranslation.objects.all():
+        for sentence in re.split(r"(?<=[。！？.!?])\s*", plain_text(tr.body)):
+            if len(sentence) > 12:
+                pools[tr.language].append(sentence.strip())
+    return pools
+
+
+def _add_synthetic(count: int, pools: dict[str, list[str]], rng: random.Random, out: Out) -> None:
+    from django.db import transaction
+
+    from kefu.helpcenter.models import (
+        Article,
+        ArticleStatus,
+        ArticleTranslation,
+        Category,
+        SimilarQuestion,
+    )
+
+    leaves = list(Category.objects.filter(children__isnull=True))
+    start = Article.objects.count()
+    batch = 2000
+    for offset in range(0, count, batch):
+        n = min(batch, count - offset)
+        with transaction.atomic():
+            articles = Article.objects.bulk_create(
+                Article(slug=f"synthetic-{start + offset + i}", category=rng.choice(leaves),
+                        status=ArticleStatus.PUBLISHED)
+                for i in range(n)
+            )
+            translations, questions = [], []
+            for article in articles:
+                coin, network = rng.choice(COINS), rng.choice(NETWORKS)
+                topic = rng.randrange(len(TOPICS_EN))
+                number = rng.randrange(1, 500)
+                en_title = f"{coin} on {network}: {TOPICS_EN[topic]} #{number}"
+                zh_title = f"{coin}（{network}）{TOPICS_ZH[topic]} 第{number}期"
+                for lang, title, tail in (
+                    ("en", en_title, f"Applies to {coin} on {network} from round {number}."),
+                    ("zh-hans", zh_title, f"本次调整适用于{network}网络上的{coin}，第{number}期。"),
+                ):
+                    body = " ".join(rng.sample(pools[lang], rng.randint(4, 8))) + " " + tail
+                    translations.append(ArticleTranslation(
+                        article=article, language=lang, title=title, body=body))
+                questions += [
+                    SimilarQuestion(article=article, language="en",
+                                    text=f"{coin} {TOPICS_EN[topic]} on {network}?"),
+                    SimilarQuestion(article=article, language="en",
+                                    text=f"when is the {coin} {TOPICS_EN[topic]}"),
+                    SimilarQuestion(article=article, language="zh-hans",
+                                    text=f"{coin}{TOPICS_ZH[topic]}是什么时候"),
+                    SimilarQuestion(article=article, language="zh-hans",
+                                    text=f"{network}上的{coin}{TOPICS_ZH[topic]}"),
+                ]
+            ArticleTranslation.objects.bulk_create(translations, batch_size=1000)
+            SimilarQuestion.objects.bulk_create(questions, batch_size=2000)
+        out(f"  synthetic articles: {offset + n}/{count}")
+
+
+def _measure(size: int, labelled: list[tuple[str, str, str]], out: Out) -> dict[str, Any]:
+    from kefu.helpcenter.search import engine
+    from kefu.helpcenter.search.indexer import rebuild_index
+
+    def progress(done: int, total: int) -> None:
+        if done == total or done % max(1, total // 10) < 500:
+            out(f"  indexing: {done}/{total}")
+
+    t0 = time.perf_counter()
+    documents = rebuild_index(progress=progress)
+    build_s = time.perf_counter() - t0
+    out(f"[{size}] index built: {documents} documents in {build_s:.1f} s")
+
+    for lang, q, _ in labelled[:20]:  # warm caches (vocabulary, synonyms, page cache)
+        engine.search(q, lang, 10)
+    latencies: dict[str, list[float]] = defaultdict(list)
+    ranks: dict[str, list[int | None]] = defaultdict(list)
+    for lang, q, slug in labelled:
+        t = time.perf_counter()
+        found = engine.search(q, lang, 10)
+        latencies[lang].append((time.perf_counter() - t) * 1000)
+        hits = [h.slug for h in found.results]
+        ranks[lang].append(hits.index(slug) + 1 if slug in hits else None)
+
+    result: dict[str, Any] = {"documents": documents, "build_s": round(build_s, 2), "by_language": {}}
+    everything = [ms for values in latencies.values() for ms in values]
+    result["p50_ms"], result["p99_ms"] = _percentile(everything, 50), _percentile(everything, 99)
+    for lang in sorted(latencies):
+        r = ranks[lang]
+        recall5 = sum(1 for x in r if x is not None and x <= 5) / len(r)
+        mrr10 = sum(1 / x for x in r if x is not None) / len(r)
+        stats = {
+            "queries": len(r),
+            "recall_at_5": round(recall5, 4),
+            "mrr_at_10": round(mrr10, 4),
+            "p50_ms": _percentile(latencies[lang], 50),
+            "p99_ms": _percentile(latencies[lang], 99),
+        }
+        result["by_language"][lang] = stats
+        out(f"[{size}] {lang:8} recall@5 {recall5:.3f}  MRR@10 {mrr10:.3f}  "
+            f"p50 {stats['p50_ms']:.1f} ms  p99 {stats['p99_ms']:.1f} ms  ({len(r)} queries)")
+    out(f"[{size}] all      p50 {result['p50_ms']:.1f} ms  p99 {result['p99_ms']:.1f} ms")
+    return result
+
+
+def _percentile(values: list[float], pct: int) -> float:
+    if len(values) < 2:
+        return round(values[0], 2) if values else 0.0
+    return round(statistics.quantiles(values, n=100, method="inclusive")[pct - 1], 2)
