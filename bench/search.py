@@ -24,19 +24,48 @@ Out = Callable[[str], None]
 
 COINS = ["BTC", "ETH", "USDT", "SOL", "XRP", "TON", "BCN", "DOGE", "ADA", "TRX", "LINK", "DOT"]
 NETWORKS = ["ERC20", "TRC20", "BEP20", "Solana", "Bitcoin", "TON", "Polygon", "Arbitrum"]
-TOPICS_EN = ["listing notice", "network upgrade", "trading pair changes", "promotion rules",
-             "delisting notice", "wallet maintenance window", "airdrop distribution",
-             "margin tier update", "fee schedule update", "futures contract launch",
-             "staking campaign", "API changelog"]
-TOPICS_ZH = ["上线公告", "网络升级", "交易对调整", "活动规则", "下架公告", "钱包维护时间",
-             "空投发放", "杠杆档位调整", "费率调整", "合约上线", "质押活动", "API更新日志"]
+TOPICS_EN = [
+    "listing notice",
+    "network upgrade",
+    "trading pair changes",
+    "promotion rules",
+    "delisting notice",
+    "wallet maintenance window",
+    "airdrop distribution",
+    "margin tier update",
+    "fee schedule update",
+    "futures contract launch",
+    "staking campaign",
+    "API changelog",
+]
+TOPICS_ZH = [
+    "上线公告",
+    "网络升级",
+    "交易对调整",
+    "活动规则",
+    "下架公告",
+    "钱包维护时间",
+    "空投发放",
+    "杠杆档位调整",
+    "费率调整",
+    "合约上线",
+    "质押活动",
+    "API更新日志",
+]
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--sizes", default="1000,10000,100000",
-                        help="index sizes in articles, comma-separated (default 1k,10k,100k)")
-    parser.add_argument("--held-out", type=int, default=2,
-                        help="similar questions held out per article and language (default 2)")
+    parser.add_argument(
+        "--sizes",
+        default="1000,10000,100000",
+        help="index sizes in articles, comma-separated (default 1k,10k,100k)",
+    )
+    parser.add_argument(
+        "--held-out",
+        type=int,
+        default=2,
+        help="similar questions held out per article and language (default 2)",
+    )
     parser.add_argument("--seed", type=int, default=7)
 
 
@@ -49,8 +78,10 @@ def run(options: argparse.Namespace, out: Out) -> dict[str, Any]:
         out(f"database: {vendor}")
         started = time.perf_counter()
         load_demo_helpcenter()
-        out(f"demo help center loaded: {Article.objects.count()} articles "
-            f"in {time.perf_counter() - started:.1f} s")
+        out(
+            f"demo help center loaded: {Article.objects.count()} articles "
+            f"in {time.perf_counter() - started:.1f} s"
+        )
         rng = random.Random(options.seed)
         labelled = _hold_out(options.held_out, rng)
         per_lang = defaultdict(int)
@@ -64,8 +95,10 @@ def run(options: argparse.Namespace, out: Out) -> dict[str, Any]:
             if missing > 0:
                 t0 = time.perf_counter()
                 _add_synthetic(missing, pools, rng, out)
-                out(f"[{size}] added {missing} synthetic articles in "
-                    f"{time.perf_counter() - t0:.1f} s")
+                out(
+                    f"[{size}] added {missing} synthetic articles in "
+                    f"{time.perf_counter() - t0:.1f} s"
+                )
             results["sizes"][str(size)] = _measure(size, labelled, out)
         return results
 
@@ -118,8 +151,11 @@ def _add_synthetic(count: int, pools: dict[str, list[str]], rng: random.Random, 
         n = min(batch, count - offset)
         with transaction.atomic():
             articles = Article.objects.bulk_create(
-                Article(slug=f"synthetic-{start + offset + i}", category=rng.choice(leaves),
-                        status=ArticleStatus.PUBLISHED)
+                Article(
+                    slug=f"synthetic-{start + offset + i}",
+                    category=rng.choice(leaves),
+                    status=ArticleStatus.PUBLISHED,
+                )
                 for i in range(n)
             )
             translations, questions = [], []
@@ -134,17 +170,30 @@ def _add_synthetic(count: int, pools: dict[str, list[str]], rng: random.Random, 
                     ("zh-hans", zh_title, f"本次调整适用于{network}网络上的{coin}，第{number}期。"),
                 ):
                     body = " ".join(rng.sample(pools[lang], rng.randint(4, 8))) + " " + tail
-                    translations.append(ArticleTranslation(
-                        article=article, language=lang, title=title, body=body))
+                    translations.append(
+                        ArticleTranslation(article=article, language=lang, title=title, body=body)
+                    )
                 questions += [
-                    SimilarQuestion(article=article, language="en",
-                                    text=f"{coin} {TOPICS_EN[topic]} on {network}?"),
-                    SimilarQuestion(article=article, language="en",
-                                    text=f"when is the {coin} {TOPICS_EN[topic]}"),
-                    SimilarQuestion(article=article, language="zh-hans",
-                                    text=f"{coin}{TOPICS_ZH[topic]}是什么时候"),
-                    SimilarQuestion(article=article, language="zh-hans",
-                                    text=f"{network}上的{coin}{TOPICS_ZH[topic]}"),
+                    SimilarQuestion(
+                        article=article,
+                        language="en",
+                        text=f"{coin} {TOPICS_EN[topic]} on {network}?",
+                    ),
+                    SimilarQuestion(
+                        article=article,
+                        language="en",
+                        text=f"when is the {coin} {TOPICS_EN[topic]}",
+                    ),
+                    SimilarQuestion(
+                        article=article,
+                        language="zh-hans",
+                        text=f"{coin}{TOPICS_ZH[topic]}是什么时候",
+                    ),
+                    SimilarQuestion(
+                        article=article,
+                        language="zh-hans",
+                        text=f"{network}上的{coin}{TOPICS_ZH[topic]}",
+                    ),
                 ]
             ArticleTranslation.objects.bulk_create(translations, batch_size=1000)
             SimilarQuestion.objects.bulk_create(questions, batch_size=2000)
@@ -175,7 +224,11 @@ def _measure(size: int, labelled: list[tuple[str, str, str]], out: Out) -> dict[
         hits = [h.slug for h in found.results]
         ranks[lang].append(hits.index(slug) + 1 if slug in hits else None)
 
-    result: dict[str, Any] = {"documents": documents, "build_s": round(build_s, 2), "by_language": {}}
+    result: dict[str, Any] = {
+        "documents": documents,
+        "build_s": round(build_s, 2),
+        "by_language": {},
+    }
     everything = [ms for values in latencies.values() for ms in values]
     result["p50_ms"], result["p99_ms"] = _percentile(everything, 50), _percentile(everything, 99)
     for lang in sorted(latencies):
@@ -190,8 +243,10 @@ def _measure(size: int, labelled: list[tuple[str, str, str]], out: Out) -> dict[
             "p99_ms": _percentile(latencies[lang], 99),
         }
         result["by_language"][lang] = stats
-        out(f"[{size}] {lang:8} recall@5 {recall5:.3f}  MRR@10 {mrr10:.3f}  "
-            f"p50 {stats['p50_ms']:.1f} ms  p99 {stats['p99_ms']:.1f} ms  ({len(r)} queries)")
+        out(
+            f"[{size}] {lang:8} recall@5 {recall5:.3f}  MRR@10 {mrr10:.3f}  "
+            f"p50 {stats['p50_ms']:.1f} ms  p99 {stats['p99_ms']:.1f} ms  ({len(r)} queries)"
+        )
     out(f"[{size}] all      p50 {result['p50_ms']:.1f} ms  p99 {result['p99_ms']:.1f} ms")
     return result
 

@@ -102,7 +102,7 @@ else:
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
-            "NAME": DATA_DIR / "kefu.sqlite3",
+            "NAME": str(DATA_DIR / "kefu.sqlite3"),
             # WAL lets readers go on while one writer commits; IMMEDIATE avoids upgrade deadlocks.
             "OPTIONS": {
                 "transaction_mode": "IMMEDIATE",

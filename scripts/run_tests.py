@@ -15,9 +15,9 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
-from collections.abc import Iterator
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -63,16 +63,33 @@ def postgres() -> Iterator[str | None]:
         run_as = ["runuser", "-u", "nobody", "--"]
     port = _free_port()
     data = tmp / "data"
-    subprocess.run([*run_as, initdb, "-A", "trust", "-U", "postgres", "-D", str(data)],
-                   check=True, stdout=subprocess.DEVNULL)
-    subprocess.run([*run_as, pg_ctl, "-D", str(data), "-w", "-l", str(tmp / "log"), "-o",
-                    f"-p {port} -k {tmp} -c listen_addresses=127.0.0.1 -c fsync=off", "start"],
-                   check=True, stdout=subprocess.DEVNULL)
+    subprocess.run(
+        [*run_as, initdb, "-A", "trust", "-U", "postgres", "-D", str(data)],
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+    subprocess.run(
+        [
+            *run_as,
+            pg_ctl,
+            "-D",
+            str(data),
+            "-w",
+            "-l",
+            str(tmp / "log"),
+            "-o",
+            f"-p {port} -k {tmp} -c listen_addresses=127.0.0.1 -c fsync=off",
+            "start",
+        ],
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
     try:
         yield f"postgresql://postgres@127.0.0.1:{port}/kefu"
     finally:
-        subprocess.run([*run_as, pg_ctl, "-D", str(data), "-m", "fast", "stop"],
-                       stdout=subprocess.DEVNULL)
+        subprocess.run(
+            [*run_as, pg_ctl, "-D", str(data), "-m", "fast", "stop"], stdout=subprocess.DEVNULL
+        )
         shutil.rmtree(tmp, ignore_errors=True)
 
 
@@ -89,8 +106,10 @@ def redis() -> Iterator[str | None]:
         yield None
         return
     port = _free_port()
-    proc = subprocess.Popen([server, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-                             "--appendonly", "no"], stdout=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [server, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+        stdout=subprocess.DEVNULL,
+    )
     deadline = time.monotonic() + 10
     while not _answers("127.0.0.1", port) and time.monotonic() < deadline:
         time.sleep(0.05)
@@ -108,8 +127,7 @@ def pytest(label: str, env: dict[str, str], args: list[str]) -> int:
 
 def main() -> int:
     extra = sys.argv[1:]
-    base = {k: v for k, v in os.environ.items()
-            if k not in {"KEFU_DATABASE_URL", "KEFU_REDIS_URL"}}
+    base = {k: v for k, v in os.environ.items() if k not in {"KEFU_DATABASE_URL", "KEFU_REDIS_URL"}}
     with ExitStack() as stack:
         data_dir = stack.enter_context(tempfile.TemporaryDirectory(prefix="kefu-test-"))
         base["KEFU_DATA_DIR"] = data_dir
@@ -117,12 +135,19 @@ def main() -> int:
         db_url = stack.enter_context(postgres())
         redis_url = stack.enter_context(redis())
         if not db_url or not redis_url:
-            print("scaled mode: no PostgreSQL or Redis available; install them "
-                  "(scripts/system_deps.sh) to run the scaled-mode pass.", file=sys.stderr)
+            print(
+                "scaled mode: no PostgreSQL or Redis available; install them "
+                "(scripts/system_deps.sh) to run the scaled-mode pass.",
+                file=sys.stderr,
+            )
             return 1 if failures else 0
-        scaled = {**base, "KEFU_DATABASE_URL": db_url, "KEFU_REDIS_URL": redis_url,
-                  "KEFU_CACHE_PREFIX": f"kefu-test-{os.getpid()}",
-                  "KEFU_CHANNEL_PREFIX": f"kefu-test-{os.getpid()}"}
+        scaled = {
+            **base,
+            "KEFU_DATABASE_URL": db_url,
+            "KEFU_REDIS_URL": redis_url,
+            "KEFU_CACHE_PREFIX": f"kefu-test-{os.getpid()}",
+            "KEFU_CHANNEL_PREFIX": f"kefu-test-{os.getpid()}",
+        }
         failures |= pytest("scaled mode: PostgreSQL + Redis", scaled, ["-m", "not browser", *extra])
     return 1 if failures else 0
 

@@ -69,7 +69,7 @@ class Agent(AbstractUser):
         Skill, verbose_name=_("skills"), blank=True, related_name="agents"
     )
 
-    objects = AgentManager()
+    objects: AgentManager = AgentManager()  # type: ignore[assignment,misc]
 
     class Meta:
         verbose_name = _("agent")

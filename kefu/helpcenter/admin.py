@@ -57,7 +57,7 @@ class RevisionInline(admin.TabularInline):
     model = ArticleRevision
     extra = 0
     fields = ["language", "number", "title", "author", "note", "created_at"]
-    readonly_fields = fields
+    readonly_fields = ["language", "number", "title", "author", "note", "created_at"]
     can_delete = False
     ordering = ["-created_at"]
 

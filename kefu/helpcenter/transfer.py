@@ -172,7 +172,7 @@ def export_helpcenter(root: Path, progress: Progress | None = None) -> int:
                 ],
                 "related": [r.slug for r in article.related.all()],
             }
-            post = frontmatter.Post(tr.body, **metadata)
+            post = frontmatter.Post(tr.body, handler=None, **metadata)
             text = frontmatter.dumps(post, sort_keys=False, allow_unicode=True)
             (folder / f"{article.slug}.{tr.language}.md").write_text(text + "\n", "utf-8")
             written += 1

@@ -10,7 +10,9 @@ pytestmark = pytest.mark.django_db
 
 
 def test_search_returns_documented_shape(client):
-    body = client.get("/api/v1/help/search", {"q": "充值未到账", "lang": "zh-hans", "limit": 3}).json()
+    body = client.get(
+        "/api/v1/help/search", {"q": "充值未到账", "lang": "zh-hans", "limit": 3}
+    ).json()
     assert set(body) >= {"results", "took_ms"}
     assert 1 <= len(body["results"]) <= 3
     first = body["results"][0]
@@ -89,7 +91,8 @@ def test_feedback_is_stored(client):
 def test_feedback_errors_write_nothing(client, payload, status, code):
     before = ArticleFeedback.objects.count()
     response = client.post(
-        "/api/v1/help/articles/deposit-not-credited/feedback", payload,
+        "/api/v1/help/articles/deposit-not-credited/feedback",
+        payload,
         content_type="application/json",
     )
     assert (response.status_code, response.json()["code"]) == (status, code)

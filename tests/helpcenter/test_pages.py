@@ -57,7 +57,9 @@ def test_feedback_form_vote_then_reason(client):
     token = re.search(r'name="feedback_token" value="([^"]+)"', page).group(1)
     feedback = ArticleFeedback.objects.latest("id")
     assert (feedback.article.slug, feedback.helpful, feedback.language) == (
-        "withdrawal-fees", False, "en"
+        "withdrawal-fees",
+        False,
+        "en",
     )
     client.post(url, {"feedback_token": token, "reason": "inaccurate", "comment": "Fee changed"})
     feedback.refresh_from_db()
@@ -68,7 +70,8 @@ def test_forged_feedback_token_changes_nothing(client):
     client.post("/en/articles/withdrawal-fees/", {"helpful": "yes"})
     feedback = ArticleFeedback.objects.latest("id")
     page = client.post(
-        "/en/articles/withdrawal-fees/", {"feedback_token": f"{feedback.pk}:forged", "reason": "other"}
+        "/en/articles/withdrawal-fees/",
+        {"feedback_token": f"{feedback.pk}:forged", "reason": "other"},
     ).content.decode()
     feedback.refresh_from_db()
     assert feedback.reason == ""

@@ -69,7 +69,9 @@ def test_edits_are_revisions_and_reach_the_index():
 def test_unchanged_upsert_writes_no_revision():
     make_article("lotus-limits", en=("Lotus limits", "Same body."))
     _, outcome = actions.upsert_article(
-        ArticleData("lotus-limits", "deposits", [TranslationData("en", "Lotus limits", "Same body.")])
+        ArticleData(
+            "lotus-limits", "deposits", [TranslationData("en", "Lotus limits", "Same body.")]
+        )
     )
     assert outcome == "unchanged"
     assert ArticleRevision.objects.filter(article__slug="lotus-limits").count() == 1

@@ -77,7 +77,9 @@ def test_synonym_list_is_editable_without_restart():
 def test_whole_sentences_find_the_right_demo_article():
     assert "deposit-not-credited" in slugs("我的USDT充值三个小时了还没到账", "zh-hans", 3)
     assert "withdrawal-under-review" in slugs("为什么我的提币一直在审核中", "zh-hans", 3)
-    assert "lost-2fa" in slugs("I lost my phone with google authenticator, how do I log in", "en", 3)
+    assert "lost-2fa" in slugs(
+        "I lost my phone with google authenticator, how do I log in", "en", 3
+    )
 
 
 def test_snippets_highlight_the_matched_words(wallet_article):
@@ -86,9 +88,7 @@ def test_snippets_highlight_the_matched_words(wallet_article):
 
 
 def test_snippets_escape_article_html():
-    make_article(
-        "escape-check", en=("Zebra escape check", "Zebra <b>bold</b> fees: 1 < 2 & 3 > 2")
-    )
+    make_article("escape-check", en=("Zebra escape check", "Zebra <b>bold</b> fees: 1 < 2 & 3 > 2"))
     hit = engine.search("zebra", "en", 1).results[0]
     assert "<b>" not in hit.snippet
     assert "1 &lt; 2 &amp; 3 &gt; 2" in hit.snippet

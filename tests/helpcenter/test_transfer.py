@@ -26,7 +26,9 @@ def test_export_then_reimport_changes_nothing(tmp_path: Path):
 def test_reimport_updates_in_place_with_a_revision(tmp_path: Path):
     export_helpcenter(tmp_path)
     path = tmp_path / "articles" / "withdrawals" / "withdrawal-fees.en.md"
-    text = path.read_text("utf-8").replace("similar_questions:\n", "similar_questions:\n- What does it cost to send coins out?\n", 1)
+    text = path.read_text("utf-8").replace(
+        "similar_questions:\n", "similar_questions:\n- What does it cost to send coins out?\n", 1
+    )
     path.write_text(text + "\nAn extra paragraph about fees.\n", "utf-8")
     before = ArticleRevision.objects.filter(article__slug="withdrawal-fees", language="en").count()
     report = import_helpcenter(tmp_path)

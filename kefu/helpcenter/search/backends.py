@@ -81,7 +81,7 @@ class PostgresBackend:
             "WHERE language = %s AND search_vector @@ to_tsquery('simple', %s) "
             "ORDER BY score DESC LIMIT %s"
         )
-        params: list[object] = []
+        params: list[float | str | int] = []
         for weight, query in zip(weights, queries, strict=True):
             params.extend([weight, query])
         params.extend([language, " | ".join(f"({q})" for q in queries), limit])

@@ -122,7 +122,10 @@ def search(
     ranked: list[tuple[int, float]] = []
     if parsed.terms:
         candidates = backend_for_connection().rank(
-            parsed.terms, lang, max(count, CANDIDATES), caches.vocabulary.counts,
+            parsed.terms,
+            lang,
+            max(count, CANDIDATES),
+            caches.vocabulary.counts,
             caches.total_docs,
         )
         phrasings = {
@@ -131,9 +134,9 @@ def search(
                 article_id__in=[a for a, _ in candidates], language=lang
             ).values_list("article_id", "title_tokens", "question_tokens")
         }
-        ranked = rerank(
-            parsed, candidates, phrasings, caches.vocabulary.counts, caches.total_docs
-        )[:count]
+        ranked = rerank(parsed, candidates, phrasings, caches.vocabulary.counts, caches.total_docs)[
+            :count
+        ]
     hits = _dress(ranked, lang, parsed)
     return SearchResponse(parsed, hits, round((time.perf_counter() - started) * 1000, 2))
 

@@ -68,4 +68,7 @@ def rerank(
 
 
 def split_phrasings(title_tokens: str, question_tokens: str) -> list[str]:
-    return [title_tokens, *(q for q in question_tokens.split(QUESTION_SEPARATOR.strip()) if q.strip())]
+    return [
+        title_tokens,
+        *(q for q in question_tokens.split(QUESTION_SEPARATOR.strip()) if q.strip()),
+    ]
