@@ -9,14 +9,17 @@ from collections.abc import Iterable
 from .text import is_latin
 
 
-def _folded(text: str) -> tuple[str, list[int]]:
+def _folded(text: str) -> tuple[str, list[int] | range]:
     """Text folded like the index (NFKC, lower case) with a map back to original positions."""
+    folded = unicodedata.normalize("NFKC", text).lower()
+    if len(folded) == len(text):
+        return folded, range(len(text))  # the usual case: folding kept every character's place
     out: list[str] = []
     positions: list[int] = []
     for i, ch in enumerate(text):
-        folded = unicodedata.normalize("NFKC", ch).lower()
-        out.append(folded)
-        positions.extend([i] * len(folded))
+        piece = unicodedata.normalize("NFKC", ch).lower()
+        out.append(piece)
+        positions.extend([i] * len(piece))
     return "".join(out), positions
 
 
