@@ -7,7 +7,6 @@ import time
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db.models import Count
 from django.urls import reverse
 from django.utils import translation
 
@@ -185,10 +184,3 @@ def _dress(ranked: list[tuple[int, float]], lang: str, parsed: ParsedQuery) -> l
             )
     return hits
 
-
-def index_size_by_language() -> dict[str, int]:
-    return dict(
-        SearchDocument.objects.values_list("language")
-        .annotate(n=Count("id"))
-        .values_list("language", "n")
-    )
