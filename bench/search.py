@@ -173,27 +173,15 @@ def _add_synthetic(count: int, pools: dict[str, list[str]], rng: random.Random, 
                     translations.append(
                         ArticleTranslation(article=article, language=lang, title=title, body=body)
                     )
+                phrasings = [
+                    ("en", f"{coin} {TOPICS_EN[topic]} on {network}?"),
+                    ("en", f"when is the {coin} {TOPICS_EN[topic]}"),
+                    ("zh-hans", f"{coin}{TOPICS_ZH[topic]}是什么时候"),
+                    ("zh-hans", f"{network}上的{coin}{TOPICS_ZH[topic]}"),
+                ]
                 questions += [
-                    SimilarQuestion(
-                        article=article,
-                        language="en",
-                        text=f"{coin} {TOPICS_EN[topic]} on {network}?",
-                    ),
-                    SimilarQuestion(
-                        article=article,
-                        language="en",
-                        text=f"when is the {coin} {TOPICS_EN[topic]}",
-                    ),
-                    SimilarQuestion(
-                        article=article,
-                        language="zh-hans",
-                        text=f"{coin}{TOPICS_ZH[topic]}是什么时候",
-                    ),
-                    SimilarQuestion(
-                        article=article,
-                        language="zh-hans",
-                        text=f"{network}上的{coin}{TOPICS_ZH[topic]}",
-                    ),
+                    SimilarQuestion(article=article, language=lang, text=text)
+                    for lang, text in phrasings
                 ]
             ArticleTranslation.objects.bulk_create(translations, batch_size=1000)
             SimilarQuestion.objects.bulk_create(questions, batch_size=2000)
