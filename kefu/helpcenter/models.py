@@ -290,6 +290,45 @@ class SearchIndexState(models.Model):
         return f"generation {self.generation}"
 
 
+class EncodedText(models.Model):
+    """A cache of sentence vectors by text, so re-indexing re-encodes only what changed."""
+
+    encoder = models.CharField(max_length=64)
+    digest = models.CharField(max_length=64, help_text="SHA-256 of the encoded text.")
+    vector = models.BinaryField(help_text="float32, L2-normalised.")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["encoder", "digest"], name="uniq_encoded_text")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.encoder}:{self.digest[:12]}"
+
+
+class SemanticVector(models.Model):
+    """The meaning of one article translation: the centroid of its title, summary and questions.
+
+    Kept apart from ``SearchDocument`` so writing vectors never re-fires the full-text triggers.
+    """
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="+")
+    language = models.CharField(max_length=10, choices=SupportLanguage.choices)
+    encoder = models.CharField(max_length=64)
+    vector = models.BinaryField(help_text="float32, L2-normalised.")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["article", "language", "encoder"], name="uniq_semantic_vector"
+            )
+        ]
+        indexes = [models.Index(fields=["encoder", "language"], name="semvec_lookup")]
+
+    def __str__(self) -> str:
+        return f"{self.article_id}/{self.language}/{self.encoder}"
+
+
 _T = TypeVar("_T", ArticleTranslation, CategoryTranslation)
 
 

@@ -40,8 +40,13 @@ def test_full_width_characters_match_half_width(wallet_article):
     assert slugs("ＱＵＡＮＴＵＭ　ＷＡＬＬＥＴ", "en")[0] == "quantum-wallet-migration"
 
 
-def test_results_are_limited_to_the_requested_language(wallet_article):
-    assert "quantum-wallet-migration" not in slugs("quantum wallet", "zh-hans")
+def test_results_are_limited_to_the_requested_language():
+    make_article(
+        "quantum-vault-english-only",
+        en=("Quantum vault migration guide", "Move assets from an old quantum vault safely."),
+    )
+    assert slugs("quantum vault", "en")[0] == "quantum-vault-english-only"
+    assert "quantum-vault-english-only" not in slugs("quantum vault", "zh-hans", 50)
 
 
 def test_similar_questions_are_searched(wallet_article):

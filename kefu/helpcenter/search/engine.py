@@ -19,7 +19,9 @@ from ..models import (
     SearchTerm,
     SynonymGroup,
 )
+from . import semantic
 from .backends import backend_for_connection
+from .fusion import fuse
 from .indexer import current_generation
 from .query import ParsedQuery, SynonymTable, Vocabulary, parse_query
 from .rerank import CANDIDATES, rerank, split_phrasings
@@ -89,6 +91,13 @@ def _load_caches() -> _Caches:
         return _caches
 
 
+def reset_caches() -> None:
+    """Forget every cached view of the index (tests reuse generation numbers after rollback)."""
+    global _caches
+    _caches = None
+    semantic.reset()
+
+
 def validate(q: str | None, language: str | None, limit: int | None) -> tuple[str, str, int]:
     query = (q or "").strip()
     if not query:
@@ -118,7 +127,7 @@ def search(
     query, lang, count = validate(q, language, limit)
     caches = _load_caches()
     parsed = parse_query(query, caches.synonyms, caches.vocabulary, prefix_last=prefix)
-    ranked: list[tuple[int, float]] = []
+    lexical: list[tuple[int, float]] = []
     if parsed.terms:
         candidates = backend_for_connection().rank(
             parsed.terms,
@@ -133,9 +142,10 @@ def search(
                 article_id__in=[a for a, _ in candidates], language=lang
             ).values_list("article_id", "title_tokens", "question_tokens")
         }
-        ranked = rerank(parsed, candidates, phrasings, caches.vocabulary.counts, caches.total_docs)[
-            :count
-        ]
+        lexical = rerank(parsed, candidates, phrasings, caches.vocabulary.counts, caches.total_docs)
+    # Search-as-you-type skips the encoder: half-typed words carry little meaning.
+    meaning = None if prefix else semantic.index_for(lang, caches.generation)
+    ranked = (fuse(lexical, meaning, query) if meaning is not None else lexical)[:count]
     hits = _dress(ranked, lang, parsed)
     return SearchResponse(parsed, hits, round((time.perf_counter() - started) * 1000, 2))
 
@@ -183,4 +193,3 @@ def _dress(ranked: list[tuple[int, float]], lang: str, parsed: ParsedQuery) -> l
                 )
             )
     return hits
-

@@ -19,8 +19,11 @@ from ..models import (
     SearchDocument,
     SearchIndexState,
     SearchTerm,
+    SemanticVector,
 )
 from ..rendering import plain_text
+from .encoders import get_encoder
+from .semantic import build_vectors
 from .text import tokenize
 
 MAX_TERM_LENGTH = 64
@@ -82,6 +85,10 @@ def index_article(article: Article) -> None:
     SearchDocument.objects.filter(article=article).delete()
     SearchDocument.objects.bulk_create(new)
     _apply_term_delta(delta)
+    SemanticVector.objects.filter(article=article).delete()
+    encoder = get_encoder()
+    if encoder is not None:
+        SemanticVector.objects.bulk_create(build_vectors([article], encoder))
     bump_generation()
 
 
@@ -90,6 +97,7 @@ def remove_article(article: Article) -> None:
     for doc in SearchDocument.objects.filter(article=article):
         delta.subtract(_terms(doc))
     SearchDocument.objects.filter(article=article).delete()
+    SemanticVector.objects.filter(article=article).delete()
     _apply_term_delta(delta)
     bump_generation()
 
@@ -117,7 +125,11 @@ def _apply_term_delta(delta: Counter[str]) -> None:
 
 
 def rebuild_index(progress: Progress | None = None, batch_size: int = 500) -> int:
-    """Rebuild the whole index from published articles; returns the number of documents."""
+    """Rebuild the whole index from published articles; returns the number of documents.
+
+    Sentence vectors are rebuilt too, re-encoding only texts the encoder has not seen before.
+    """
+    encoder = get_encoder()
     ids = list(
         Article.objects.filter(status=ArticleStatus.PUBLISHED)
         .order_by("pk")
@@ -128,14 +140,16 @@ def rebuild_index(progress: Progress | None = None, batch_size: int = 500) -> in
     with transaction.atomic():
         SearchDocument.objects.all().delete()
         SearchTerm.objects.all().delete()
+        SemanticVector.objects.all().delete()
         for start in range(0, len(ids), batch_size):
             chunk = ids[start : start + batch_size]
-            docs = [
-                doc
-                for article in _article_queryset().filter(pk__in=chunk)  # type: ignore[attr-defined]
-                for doc in build_documents(article)
-            ]
+            articles = list(_article_queryset().filter(pk__in=chunk))  # type: ignore[attr-defined]
+            docs = [doc for article in articles for doc in build_documents(article)]
             SearchDocument.objects.bulk_create(docs, batch_size=batch_size)
+            if encoder is not None:
+                SemanticVector.objects.bulk_create(
+                    build_vectors(articles, encoder), batch_size=batch_size
+                )
             for doc in docs:
                 counts.update(_terms(doc))
             written += len(docs)

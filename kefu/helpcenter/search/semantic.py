@@ -1,0 +1,169 @@
+"""Semantic matching: each article translation is one vector, the centroid of its phrasings.
+
+Users ask the same thing in words the article never uses ("someone took my coins" for an
+unauthorised withdrawal); a sentence encoder places such paraphrases near the article's title,
+summary and similar questions. One centroid per article and language (rather than a vector per
+phrasing) matched as well on the held-out questions of ``bench/search.py`` and keeps memory at
+``articles x 1.5 kB`` per language, so 100k articles fit a process.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+
+from ..models import Article, ArticleStatus, EncodedText, SemanticVector
+from .encoders import Encoder, get_encoder
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def encode_passages(encoder: Encoder, texts: Sequence[str]) -> np.ndarray:
+    """Vectors for ``texts``, from the cache where the same text was encoded before."""
+    digests = [_digest(t) for t in texts]
+    known = {
+        digest: np.frombuffer(bytes(vector), dtype=np.float32)
+        for digest, vector in EncodedText.objects.filter(
+            encoder=encoder.name, digest__in=set(digests)
+        ).values_list("digest", "vector")
+    }
+    missing = {d: t for d, t in zip(digests, texts, strict=True) if d not in known}
+    if missing:
+        fresh = encoder.encode_passages(list(missing.values()))
+        EncodedText.objects.bulk_create(
+            [
+                EncodedText(encoder=encoder.name, digest=d, vector=row.tobytes())
+                for d, row in zip(missing, fresh, strict=True)
+            ],
+            ignore_conflicts=True,
+            batch_size=500,
+        )
+        known.update(zip(missing, fresh, strict=True))
+    return np.vstack([known[d] for d in digests]) if digests else np.zeros((0, encoder.dim))
+
+
+def phrasings(article: Article) -> dict[str, list[str]]:
+    """Language -> the texts that say what the article answers (prefetched relations)."""
+    by_language: dict[str, list[str]] = {}
+    for translation in article.translations.all():
+        texts = [translation.title]
+        if translation.summary:
+            texts.append(translation.summary)
+        by_language[translation.language] = texts
+    for question in article.similar_questions.all():
+        if question.language in by_language:
+            by_language[question.language].append(question.text)
+    return by_language
+
+
+def build_vectors(articles: Iterable[Article], encoder: Encoder) -> list[SemanticVector]:
+    """Centroid vectors for every translation of the published ``articles``."""
+    keys: list[tuple[Article, str]] = []
+    texts: list[str] = []
+    spans: list[tuple[int, int]] = []
+    for article in articles:
+        if article.status != ArticleStatus.PUBLISHED:
+            continue
+        for language, lines in phrasings(article).items():
+            keys.append((article, language))
+            spans.append((len(texts), len(texts) + len(lines)))
+            texts.extend(lines)
+    encoded = encode_passages(encoder, texts)
+    vectors = []
+    for (article, language), (start, end) in zip(keys, spans, strict=True):
+        centroid = encoded[start:end].mean(axis=0)
+        centroid /= np.linalg.norm(centroid) or 1.0
+        vectors.append(
+            SemanticVector(
+                article=article,
+                language=language,
+                encoder=encoder.name,
+                vector=centroid.astype(np.float32).tobytes(),
+            )
+        )
+    return vectors
+
+
+@dataclass
+class SemanticIndex:
+    """All vectors of one language in memory, for one index generation."""
+
+    encoder: Encoder
+    article_ids: np.ndarray
+    matrix: np.ndarray
+    rows: dict[int, int]
+
+    def scores(self, query: str) -> np.ndarray:
+        """Cosine similarity of ``query`` to every article, in ``article_ids`` order."""
+        if not len(self.article_ids):
+            return np.zeros(0, dtype=np.float32)
+        result: np.ndarray = self.matrix @ _query_vector(self.encoder, query)
+        return result
+
+    def score_of(self, scores: np.ndarray, article_id: int) -> float | None:
+        row = self.rows.get(article_id)
+        return None if row is None else float(scores[row])
+
+
+@lru_cache(maxsize=1024)
+def _cached_query_vector(encoder: Encoder, query: str) -> np.ndarray:
+    vector: np.ndarray = encoder.encode_queries([query])[0]
+    return vector
+
+
+def _query_vector(encoder: Encoder, query: str) -> np.ndarray:
+    return _cached_query_vector(encoder, query)
+
+
+_indexes: dict[tuple[int, str], SemanticIndex] = {}
+_indexes_lock = threading.Lock()
+
+
+def index_for(language: str, generation: int) -> SemanticIndex | None:
+    """The in-memory index of ``language`` at ``generation``; ``None`` without an encoder."""
+    encoder = get_encoder()
+    if encoder is None:
+        return None
+    key = (generation, language)
+    index = _indexes.get(key)
+    if index is not None and index.encoder is encoder:
+        return index
+    with _indexes_lock:
+        rows = list(
+            SemanticVector.objects.filter(encoder=encoder.name, language=language)
+            .order_by("article_id")
+            .values_list("article_id", "vector")
+        )
+        ids = np.array([article_id for article_id, _ in rows], dtype=np.int64)
+        matrix = (
+            np.frombuffer(b"".join(bytes(v) for _, v in rows), dtype=np.float32).reshape(
+                len(rows), encoder.dim
+            )
+            if rows
+            else np.zeros((0, encoder.dim), dtype=np.float32)
+        )
+        index = SemanticIndex(
+            encoder=encoder,
+            article_ids=ids,
+            matrix=matrix,
+            rows={int(a): i for i, a in enumerate(ids)},
+        )
+        # Older generations are dropped: only the newest is ever asked for again.
+        for stale in [k for k in _indexes if k[0] != generation]:
+            del _indexes[stale]
+        _indexes[key] = index
+        return index
+
+
+def reset() -> None:
+    """Forget loaded indexes (tests switch databases under the same process)."""
+    with _indexes_lock:
+        _indexes.clear()
+    _cached_query_vector.cache_clear()
