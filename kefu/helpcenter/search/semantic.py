@@ -12,13 +12,14 @@ from __future__ import annotations
 import hashlib
 import threading
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from functools import lru_cache
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from ..models import Article, ArticleStatus, EncodedText, SemanticVector
 from .encoders import Encoder, get_encoder
+
+QUERY_CACHE_SIZE = 1024
 
 
 def _digest(text: str) -> str:
@@ -99,27 +100,28 @@ class SemanticIndex:
     article_ids: np.ndarray
     matrix: np.ndarray
     rows: dict[int, int]
+    query_vectors: dict[str, np.ndarray] = field(default_factory=dict)
 
     def scores(self, query: str) -> np.ndarray:
         """Cosine similarity of ``query`` to every article, in ``article_ids`` order."""
         if not len(self.article_ids):
             return np.zeros(0, dtype=np.float32)
-        result: np.ndarray = self.matrix @ _query_vector(self.encoder, query)
+        result: np.ndarray = self.matrix @ self._query_vector(query)
         return result
+
+    def _query_vector(self, query: str) -> np.ndarray:
+        """Popular questions repeat; their vectors are remembered (oldest forgotten first)."""
+        vector = self.query_vectors.get(query)
+        if vector is None:
+            vector = self.encoder.encode_queries([query])[0]
+            if len(self.query_vectors) >= QUERY_CACHE_SIZE:
+                self.query_vectors.pop(next(iter(self.query_vectors)), None)
+            self.query_vectors[query] = vector
+        return vector
 
     def score_of(self, scores: np.ndarray, article_id: int) -> float | None:
         row = self.rows.get(article_id)
         return None if row is None else float(scores[row])
-
-
-@lru_cache(maxsize=1024)
-def _cached_query_vector(encoder: Encoder, query: str) -> np.ndarray:
-    vector: np.ndarray = encoder.encode_queries([query])[0]
-    return vector
-
-
-def _query_vector(encoder: Encoder, query: str) -> np.ndarray:
-    return _cached_query_vector(encoder, query)
 
 
 _indexes: dict[tuple[int, str], SemanticIndex] = {}
@@ -166,4 +168,3 @@ def reset() -> None:
     """Forget loaded indexes (tests switch databases under the same process)."""
     with _indexes_lock:
         _indexes.clear()
-    _cached_query_vector.cache_clear()
