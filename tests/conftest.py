@@ -7,13 +7,18 @@ from collections.abc import Iterator
 import pytest
 
 from kefu.helpcenter.demo_data import load_demo_helpcenter
+from kefu.assistant.matching import knowledge
 from kefu.helpcenter.search import engine
+from kefu.helpcenter.search.indexer import current_generation
 
 
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):  # type: ignore[no-untyped-def]
     with django_db_blocker.unblock():
         load_demo_helpcenter()
+        # Trains once so the sentence vectors of every phrasing are cached in the session's
+        # database; tests roll back to it and retrain without re-encoding.
+        knowledge.build_knowledge(current_generation())
 
 
 @pytest.fixture(autouse=True)

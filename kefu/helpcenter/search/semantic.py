@@ -28,19 +28,26 @@ def _digest(text: str) -> str:
 
 def encode_passages(encoder: Encoder, texts: Sequence[str]) -> np.ndarray:
     """Vectors for ``texts``, from the cache where the same text was encoded before."""
+    return encode_cached(encoder, texts, as_query=False)
+
+
+def encode_cached(encoder: Encoder, texts: Sequence[str], *, as_query: bool) -> np.ndarray:
+    """Encode through the ``EncodedText`` cache; queries and passages are cached apart."""
+    key = f"{encoder.name}:query" if as_query else encoder.name
     digests = [_digest(t) for t in texts]
     known = {
         digest: np.frombuffer(bytes(vector), dtype=np.float32)
         for digest, vector in EncodedText.objects.filter(
-            encoder=encoder.name, digest__in=set(digests)
+            encoder=key, digest__in=set(digests)
         ).values_list("digest", "vector")
     }
     missing = {d: t for d, t in zip(digests, texts, strict=True) if d not in known}
     if missing:
-        fresh = encoder.encode_passages(list(missing.values()))
+        encode = encoder.encode_queries if as_query else encoder.encode_passages
+        fresh = encode(list(missing.values()))
         EncodedText.objects.bulk_create(
             [
-                EncodedText(encoder=encoder.name, digest=d, vector=row.tobytes())
+                EncodedText(encoder=key, digest=d, vector=row.tobytes())
                 for d, row in zip(missing, fresh, strict=True)
             ],
             ignore_conflicts=True,

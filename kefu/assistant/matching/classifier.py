@@ -1,0 +1,156 @@
+"""Which known question a message is: a linear model over ``FeatureSpace`` with a calibrated
+confidence, plus a memory of phrasings learned since the model was last trained.
+
+Confidence is the probability that the top label is right, estimated from out-of-fold
+predictions on the training data itself (the top decision value and its margin over the
+runner-up, fed to a logistic regression). A fixed threshold therefore means the same thing on
+any help center, and "don't know" is a threshold on it.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import sparse
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import StratifiedKFold
+from sklearn.svm import LinearSVC
+
+from .features import Embed, FeatureSpace
+
+CALIBRATION_FOLDS = 2
+SVM_C = 0.5
+# A message this close (cosine over the features) to a phrasing learned after training is
+# taken to be that phrasing.
+LEARNED_MATCH = 0.8
+
+
+@dataclass(frozen=True)
+class Ranked:
+    label: str
+    score: float
+
+
+@dataclass(frozen=True)
+class Prediction:
+    label: str
+    confidence: float
+    ranking: list[Ranked]
+
+
+class IntentClassifier:
+    """Train with ``fit``; ``learn`` adds a phrasing instantly; ``predict`` ranks labels."""
+
+    def __init__(
+        self,
+        embed: Embed | None = None,
+        *,
+        calibrate: bool = True,
+        train_embed: Embed | None = None,
+    ):
+        self.features = FeatureSpace(embed, train_embed=train_embed)
+        self.model = LinearSVC(C=SVM_C)
+        self.calibrate = calibrate
+        self.calibrator: LogisticRegression | None = None
+        self.labels: np.ndarray = np.array([])
+        self._learned: list[tuple[sparse.csr_matrix, str]] = []
+        self._lock = threading.Lock()
+
+    def fit(self, texts: Sequence[str], labels: Sequence[str]) -> IntentClassifier:
+        if len(set(labels)) < 2:
+            raise ValueError("training needs at least two different labels")
+        matrix = self.features.fit_transform(texts)
+        y = np.asarray(labels)
+        if self.calibrate:
+            self.calibrator = self._fit_calibrator(matrix, y)
+        self.model.fit(matrix, y)
+        self.labels = self.model.classes_
+        with self._lock:
+            self._learned = []
+        return self
+
+    def _fit_calibrator(self, matrix: sparse.csr_matrix, y: np.ndarray) -> LogisticRegression:
+        counts = np.unique(y, return_counts=True)[1]
+        folds = max(2, min(CALIBRATION_FOLDS, int(counts.min())))
+        rows: list[np.ndarray] = []
+        right: list[np.ndarray] = []
+        if counts.min() >= 2:
+            for train, held in StratifiedKFold(folds, shuffle=True, random_state=0).split(
+                matrix, y
+            ):
+                if len(np.unique(y[train])) < 2:
+                    continue
+                fold = LinearSVC(C=SVM_C).fit(matrix[train], y[train])
+                scores = fold.decision_function(matrix[held])
+                rows.append(_margin_features(scores))
+                right.append(fold.classes_[scores.argmax(axis=1)] == y[held])
+        if not rows or len({bool(v) for r in right for v in r}) < 2:
+            return _fallback_calibrator()
+        return LogisticRegression().fit(np.vstack(rows), np.concatenate(right))
+
+    def learn(self, text: str, label: str) -> None:
+        """Remember a new phrasing now; the next ``fit`` makes it part of the model."""
+        vector = self.features.transform([text])
+        with self._lock:
+            self._learned.append((_unit(vector), label))
+
+    def predict(self, text: str, top: int = 3) -> Prediction:
+        vector = self.features.transform([text])
+        scores = self.model.decision_function(vector)
+        scores = scores.reshape(1, -1) if scores.ndim == 1 else scores
+        if len(self.labels) == 2:  # binary LinearSVC gives one column
+            scores = np.hstack([-scores, scores])
+        order = np.argsort(-scores[0])[:top]
+        ranking = [Ranked(str(self.labels[i]), float(scores[0, i])) for i in order]
+        confidence = self.confidence(scores)
+        learned = self._closest_learned(vector)
+        if learned is not None:
+            ranking = [
+                Ranked(learned, ranking[0].score),
+                *[r for r in ranking if r.label != learned][: top - 1],
+            ]
+            confidence = max(confidence, 0.99)
+        return Prediction(ranking[0].label, confidence, ranking)
+
+    def predict_many(self, texts: Sequence[str]) -> list[Prediction]:
+        return [self.predict(t) for t in texts]
+
+    def confidence(self, scores: np.ndarray) -> float:
+        if self.calibrator is None:
+            return 1.0
+        return float(self.calibrator.predict_proba(_margin_features(scores))[0, 1])
+
+    def _closest_learned(self, vector: sparse.csr_matrix) -> str | None:
+        with self._lock:
+            learned = list(self._learned)
+        if not learned:
+            return None
+        query = _unit(vector)
+        best_label, best = None, LEARNED_MATCH
+        for known, label in learned:
+            similarity = float(query.multiply(known).sum())
+            if similarity >= best:
+                best_label, best = label, similarity
+        return best_label
+
+
+def _margin_features(scores: np.ndarray) -> np.ndarray:
+    ordered = np.sort(scores, axis=1)[:, ::-1]
+    second = ordered[:, 1] if ordered.shape[1] > 1 else np.zeros(len(ordered))
+    return np.column_stack([ordered[:, 0], ordered[:, 0] - second])
+
+
+def _fallback_calibrator() -> LogisticRegression:
+    """Too little data to calibrate: a fixed, monotone mapping of the top score."""
+    model = LogisticRegression()
+    model.fit(np.array([[-1.0, 0.0], [1.0, 1.0]]), np.array([False, True]))
+    return model
+
+
+def _unit(vector: sparse.csr_matrix) -> sparse.csr_matrix:
+    norm = float(np.sqrt(vector.multiply(vector).sum())) or 1.0
+    result: sparse.csr_matrix = vector / norm
+    return result

@@ -1,0 +1,114 @@
+"""The help center as the assistant's knowledge: one label per article, trained on its title
+and similar questions in every language.
+
+Retrained whenever the search index generation moves (an editor published, edited or added a
+phrasing), so what editors write is what the assistant knows, without a restart. Sentence
+vectors come from the database cache, so a retrain encodes only new phrasings.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from kefu.helpcenter.models import Article, ArticleStatus
+from kefu.helpcenter.search.encoders import get_encoder
+from kefu.helpcenter.search.indexer import current_generation
+from kefu.helpcenter.search.semantic import encode_cached
+
+from .classifier import IntentClassifier, Prediction
+from .encoding import QueryEmbedder
+
+
+@dataclass(frozen=True)
+class ArticleCard:
+    """What a reply needs of an article, per language."""
+
+    article_id: int
+    slug: str
+    titles: dict[str, str]
+    summaries: dict[str, str]
+
+    def title(self, language: str) -> str:
+        return self.titles.get(language) or self.titles.get("en") or self.slug
+
+    def summary(self, language: str) -> str:
+        return self.summaries.get(language) or self.summaries.get("en") or ""
+
+
+@dataclass
+class Knowledge:
+    generation: int
+    classifier: IntentClassifier | None
+    cards: dict[str, ArticleCard]
+
+    def match(self, text: str) -> Prediction | None:
+        return self.classifier.predict(text) if self.classifier is not None else None
+
+
+def _embed_cached(texts: Sequence[str]) -> np.ndarray:
+    encoder = get_encoder()
+    assert encoder is not None
+    return encode_cached(encoder, texts, as_query=True)
+
+
+def training_rows() -> tuple[list[str], list[str], dict[str, ArticleCard]]:
+    texts: list[str] = []
+    labels: list[str] = []
+    cards: dict[str, ArticleCard] = {}
+    articles = Article.objects.filter(status=ArticleStatus.PUBLISHED).prefetch_related(
+        "translations", "similar_questions"
+    )
+    for article in articles:
+        label = str(article.pk)
+        translations = list(article.translations.all())
+        cards[label] = ArticleCard(
+            article_id=article.pk,
+            slug=article.slug,
+            titles={t.language: t.title for t in translations},
+            summaries={t.language: t.summary for t in translations},
+        )
+        for phrasing in [t.title for t in translations] + [
+            q.text for q in article.similar_questions.all()
+        ]:
+            texts.append(phrasing)
+            labels.append(label)
+    return texts, labels, cards
+
+
+def build_knowledge(generation: int) -> Knowledge:
+    texts, labels, cards = training_rows()
+    classifier = None
+    if len(set(labels)) >= 2:
+        encoder = get_encoder()
+        classifier = IntentClassifier(
+            QueryEmbedder(encoder) if encoder is not None else None,
+            train_embed=_embed_cached if encoder is not None else None,
+        ).fit(texts, labels)
+    return Knowledge(generation, classifier, cards)
+
+
+_knowledge: Knowledge | None = None
+_lock = threading.Lock()
+
+
+def knowledge() -> Knowledge:
+    """The trained matcher for the current help center, retrained when it has changed."""
+    global _knowledge
+    generation = current_generation()
+    current = _knowledge
+    if current is not None and current.generation == generation:
+        return current
+    with _lock:
+        if _knowledge is None or _knowledge.generation != generation:
+            _knowledge = build_knowledge(generation)
+        return _knowledge
+
+
+def reset() -> None:
+    global _knowledge
+    with _lock:
+        _knowledge = None
