@@ -9,6 +9,7 @@ from django.db import transaction
 from kefu.accounts.demo_data import load_demo_accounts
 from kefu.events.models import Event
 from kefu.events.services import record_event
+from kefu.exchange.demo_data import load_demo_exchange
 from kefu.helpcenter.demo_data import load_demo_helpcenter
 
 DEMO_SUBJECT = ("kefu.demo", "beacon")
@@ -19,11 +20,17 @@ def demo_loaded() -> bool:
 
 
 def load_demo(progress: Callable[[int, int, str], None] | None = None) -> str | None:
-    """Load demo staff, customers and help center unless done before; returns the password."""
+    """Load demo staff, customers, help center and back office unless done before; returns the
+    staff password."""
     if demo_loaded():
         return None
     with transaction.atomic():
         password = load_demo_accounts()
         report = load_demo_helpcenter(progress=progress)
-        record_event("demo.loaded", DEMO_SUBJECT, data={"articles": dict(report.articles)})
+        exchange = load_demo_exchange()
+        record_event(
+            "demo.loaded",
+            DEMO_SUBJECT,
+            data={"articles": dict(report.articles), "exchange": exchange},
+        )
     return password

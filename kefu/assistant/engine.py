@@ -88,7 +88,8 @@ def respond(
         if conversation is None:
             conversation = actions.start_conversation(customer, lang)
         conversation = Conversation.objects.select_for_update().get(pk=conversation.pk)
-        found = [_entity_dict(e) for e in extract_entities(masked)]
+        extracted = extract_entities(masked)
+        found = [_entity_dict(e) for e in extracted]
         previous = _last_customer_text(conversation)
         actions.record_turn(conversation, Turn.Role.CUSTOMER, masked, entities=found)
         _remember_entities(conversation, found)
@@ -98,6 +99,7 @@ def respond(
             conversation=conversation,
             customer=conversation.customer,
             message=masked,
+            question=_without_identifiers(masked, extracted),
             normalized=normalize_message(masked),
             language=lang,
             entities=found,
@@ -193,12 +195,18 @@ def _decide(context: flows.Context, previous: str | None, had_secret: bool) -> T
 
 def _match(context: flows.Context, brain: Knowledge) -> Turnaround:
     lang, state = context.language, context.conversation.state
-    prediction = brain.match(context.message)
+    if context.customer is not None and context.fact_in_message("order_id"):
+        return _from_step(flows.start_named(context, "order"))
+    prediction = brain.match(context.question)
     if prediction is None:
         return _unknown(context)
     card = brain.cards.get(prediction.label)
     confidence = round(prediction.confidence, 4)
-    if prediction.confidence >= settings.KEFU_ASSISTANT_ANSWER_THRESHOLD and card is not None:
+    top_slugs = [brain.cards[r.label].slug for r in prediction.ranking[:2]]
+    sure = prediction.confidence >= settings.KEFU_ASSISTANT_ANSWER_THRESHOLD or (
+        confidence >= _clarify_threshold() and flows.settles_doubt(context, top_slugs)
+    )
+    if card is not None and sure:
         step = flows.start_for_article(context, card.slug)
         if step is not None:
             turnaround = _from_step(step)
@@ -206,7 +214,7 @@ def _match(context: flows.Context, brain: Knowledge) -> Turnaround:
             turnaround.article_ids = [card.article_id]
             return turnaround
         return _answer(brain, prediction.label, lang, confidence=confidence)
-    if prediction.confidence >= settings.KEFU_ASSISTANT_CLARIFY_THRESHOLD:
+    if prediction.confidence >= _clarify_threshold():
         options = [brain.cards[r.label] for r in prediction.ranking[:3] if r.label in brain.cards]
         state["clarify"] = [str(c.article_id) for c in options]
         return Turnaround(
@@ -217,6 +225,10 @@ def _match(context: flows.Context, brain: Knowledge) -> Turnaround:
             article_ids=[c.article_id for c in options],
         )
     return _unknown(context, confidence)
+
+
+def _clarify_threshold() -> float:
+    return float(settings.KEFU_ASSISTANT_CLARIFY_THRESHOLD)
 
 
 def _unknown(context: flows.Context, confidence: float | None = None) -> Turnaround:
@@ -262,6 +274,18 @@ def _from_step(step: flows.Step) -> Turnaround:
         handoff_reason=step.handoff_reason,
         handoff_priority=step.handoff_priority,
     )
+
+
+IDENTIFIER_KINDS = {"tx_hash", "address", "order_id", "uid", "ticket", "invalid_address"}
+
+
+def _without_identifiers(text: str, entities: list[Any]) -> str:
+    """The question without hashes, addresses and ids: their characters say nothing about the
+    topic and would only add noise to the matcher's character n-grams."""
+    for entity in sorted(entities, key=lambda e: e.start, reverse=True):
+        if entity.kind in IDENTIFIER_KINDS:
+            text = text[: entity.start] + " " + text[entity.end :]
+    return text
 
 
 def _gist(text: str) -> str:

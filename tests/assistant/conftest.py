@@ -38,9 +38,7 @@ def chat(db) -> Callable[[str | None], Say]:
         state: dict[str, Conversation | None] = {"conversation": None}
 
         def say(text: str, **kwargs: object) -> AssistantReply:
-            reply = respond(
-                text, conversation=state["conversation"], customer=customer, **kwargs
-            )
+            reply = respond(text, conversation=state["conversation"], customer=customer, **kwargs)
             state["conversation"] = Conversation.objects.get(public_id=reply.conversation_id)
             return reply
 
@@ -58,9 +56,7 @@ def api(db) -> Callable[..., tuple[int, dict]]:
     client = Client()
 
     def post(payload: object) -> tuple[int, dict]:
-        response = client.post(
-            "/api/v1/assistant/reply", payload, content_type="application/json"
-        )
+        response = client.post("/api/v1/assistant/reply", payload, content_type="application/json")
         return response.status_code, response.json()
 
     return post

@@ -12,7 +12,9 @@ from kefu.events.models import Event
 pytestmark = pytest.mark.django_db
 
 
-@pytest.mark.parametrize("text", ["转人工", "我要人工客服", "I want to talk to a human", "agent please"])
+@pytest.mark.parametrize(
+    "text", ["转人工", "我要人工客服", "I want to talk to a human", "agent please"]
+)
 def test_asking_for_a_person_hands_over_at_once(chat, text):
     reply = chat(None)(text)
     assert reply.kind == "handoff"

@@ -18,7 +18,16 @@ from ..models import HandoffPriority
 from . import deposit, freeze, limits, lost_2fa, order, withdrawal
 from .base import Context, Step, finish
 
-__all__ = ["Context", "Step", "continue_pending", "resume", "start_for_article", "start_urgent"]
+__all__ = [
+    "Context",
+    "Step",
+    "continue_pending",
+    "resume",
+    "settles_doubt",
+    "start_for_article",
+    "start_named",
+    "start_urgent",
+]
 
 Starter = Callable[[Context], Step]
 Resumer = Callable[[Context], Step | None]
@@ -59,6 +68,28 @@ def start_for_article(context: Context, slug: str) -> Step | None:
     if context.customer is None:
         return None  # the article answers; account checks need a signed-in customer
     return _guarded(context, ACCOUNT_FLOWS[name][0])
+
+
+def start_named(context: Context, name: str) -> Step:
+    """Start an account flow directly (an order id in the message says which)."""
+    step = _guarded(context, ACCOUNT_FLOWS[name][0])
+    assert step is not None
+    return step
+
+
+# The entity that, given in the message, confirms a flow the matcher is only fairly sure of.
+KEY_ENTITIES = {deposit.NAME: "tx_hash", order.NAME: "order_id"}
+
+
+def settles_doubt(context: Context, slugs: list[str]) -> bool:
+    """Whether a middling match needs no clarifying question: the top matches all lead to the
+    same flow, or the message carries the identifier that flow asks for."""
+    names = {ARTICLE_FLOWS.get(slug) for slug in slugs}
+    if len(names) == 1 and None not in names:
+        return True
+    top = ARTICLE_FLOWS.get(slugs[0]) if slugs else None
+    key = KEY_ENTITIES.get(top or "")
+    return key is not None and context.fact_in_message(key)
 
 
 def resume(context: Context) -> Step | None:

@@ -23,6 +23,7 @@ class Context:
     normalized: str
     language: str
     entities: list[dict[str, Any]] = field(default_factory=list)
+    question: str = ""  # the message without identifiers, for matching
 
     @property
     def state(self) -> dict[str, Any]:
@@ -37,6 +38,9 @@ class Context:
             if fact["kind"] == kind:
                 return str(fact["value"])
         return None
+
+    def fact_in_message(self, kind: str) -> bool:
+        return any(entity["kind"] == kind for entity in self.entities)
 
     def step(self, description: str, result: str | None = None) -> None:
         """Log what was done for the hand-over summary."""
