@@ -6,8 +6,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from kefu.helpcenter.demo_data import load_demo_helpcenter
 from kefu.assistant.matching import knowledge
+from kefu.helpcenter.demo_data import load_demo_helpcenter
 from kefu.helpcenter.search import engine
 from kefu.helpcenter.search.indexer import current_generation
 

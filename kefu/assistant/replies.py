@@ -12,15 +12,16 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from .matching.knowledge import ArticleCard
 
 SECRET_NAMES = {
-    "seed_phrase": "seed phrase",
-    "private_key": "private key",
-    "password": "password",
-    "two_factor_code": "2FA code",
-    "card_number": "card number",
+    "seed_phrase": gettext_noop("seed phrase"),
+    "private_key": gettext_noop("private key"),
+    "password": gettext_noop("password"),
+    "two_factor_code": gettext_noop("2FA code"),
+    "card_number": gettext_noop("card number"),
 }
 
 

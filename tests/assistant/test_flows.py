@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from django.test import override_settings
 
+from kefu.events.models import Event
 from kefu.exchange import demo_data
 from kefu.exchange.backoffice import get_backoffice
-from kefu.events.models import Event
 
 pytestmark = pytest.mark.django_db
 
@@ -107,3 +107,10 @@ def test_lost_2fa_guides_by_the_answer(chat, exchange):
     steps = say("no")
     assert "selfie" in steps.reply
     assert "48 hours" in steps.reply
+
+
+def test_flow_replies_speak_the_customers_language(chat, exchange):
+    reply = chat(ZHANG_MIN)(f"订单{demo_data.LIQUIDATED_ORDER}怎么没了？")
+    assert reply.language == "zh-hans"
+    assert "liquidation" not in reply.reply
+    assert any("\u4e00" <= ch <= "\u9fff" for ch in reply.reply)

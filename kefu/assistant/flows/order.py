@@ -4,18 +4,20 @@ from __future__ import annotations
 
 from django.utils import formats, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
-from kefu.exchange.backoffice import Order, OrderStatus, get_backoffice
+from kefu.exchange.backoffice import Order, OrderSide, OrderStatus, OrderType, get_backoffice
 
 from ..models import HandoffPriority
 from .base import Context, Step, finish
 
 NAME = "order"
 
+FALLBACK_REASON = gettext_noop("it did not pass our checks")
 REJECT_REASONS = {
-    "order_value_below_minimum": "the order value was below the 5 USDT minimum",
-    "insufficient_balance": "the balance was not enough",
-    "price_out_of_range": "the price was outside the allowed range",
+    "order_value_below_minimum": gettext_noop("the order value was below the 5 USDT minimum"),
+    "insufficient_balance": gettext_noop("the balance was not enough"),
+    "price_out_of_range": gettext_noop("the price was outside the allowed range"),
 }
 
 
@@ -57,12 +59,12 @@ def resume(context: Context) -> Step:
 def _describe(order: Order) -> str:
     values = {
         "id": order.id,
-        "side": order.side,
+        "side": OrderSide(order.side).label,
         "symbol": order.symbol,
-        "type": order.type,
+        "type": OrderType(order.type).label,
         "filled": formats.number_format(order.filled, use_l10n=True),
         "amount": formats.number_format(order.amount, use_l10n=True),
-        "reason": _(REJECT_REASONS.get(order.reject_reason or "", "it did not pass our checks")),
+        "reason": _(REJECT_REASONS.get(order.reject_reason or "", FALLBACK_REASON)),
     }
     texts = {
         OrderStatus.OPEN: _(
@@ -89,5 +91,5 @@ def _describe(order: Order) -> str:
     }
     return str(texts.get(order.status, _("Order %(id)s is %(status)s."))) % {
         **values,
-        "status": order.status,
+        "status": OrderStatus(order.status).label,
     }

@@ -71,9 +71,8 @@ def training_rows() -> tuple[list[str], list[str], dict[str, ArticleCard]]:
             titles={t.language: t.title for t in translations},
             summaries={t.language: t.summary for t in translations},
         )
-        for phrasing in [t.title for t in translations] + [
-            q.text for q in article.similar_questions.all()
-        ]:
+        phrasings = [t.title for t in translations] + [t.summary for t in translations if t.summary]
+        for phrasing in phrasings + [q.text for q in article.similar_questions.all()]:
             texts.append(phrasing)
             labels.append(label)
     return texts, labels, cards
