@@ -49,10 +49,11 @@ def evaluate_intents(
     )
     train_s = time.perf_counter() - started
     progress(f"trained on {len(train_rows)} rows in {train_s:.1f} s")
-    truth, guess, latencies, confidences = [], [], [], []
+    truth, guess, latencies, confidences, predictions = [], [], [], [], []
     for number, row in enumerate(test, 1):
         t0 = time.perf_counter()
         prediction = classifier.predict(row.text)
+        predictions.append(prediction)
         latencies.append((time.perf_counter() - t0) * 1000)
         confidences.append(prediction.confidence)
         truth.append(OUT_OF_SCOPE if row.label == oos_label else row.label)
@@ -79,8 +80,32 @@ def evaluate_intents(
         result["oos_rows"] = len(oos)
         result["oos_recall"] = round(hits / len(oos), 4) if oos else None
         result["oos_precision"] = round(hits / len(flagged), 4) if flagged else None
+    if oos_label is not None:
+        result["sweep"] = _sweep(truth, [p.label for p in predictions], confidences)
     result["learn_ms"] = _time_learning(classifier, test, threshold)
     return result
+
+
+def _sweep(truth: list[str], labels: list[str], confidences: list[float]) -> list[dict[str, float]]:
+    """In-scope accuracy and out-of-scope recall at other thresholds, to choose one."""
+    rows = []
+    for step in range(1, 10):
+        threshold = step / 10
+        answered = [c >= threshold for c in confidences]
+        inside = [i for i, t in enumerate(truth) if t != OUT_OF_SCOPE]
+        outside = [i for i, t in enumerate(truth) if t == OUT_OF_SCOPE]
+        rows.append(
+            {
+                "threshold": threshold,
+                "in_scope_accuracy": round(
+                    sum(answered[i] and labels[i] == truth[i] for i in inside) / len(inside), 4
+                ),
+                "oos_recall": round(sum(not answered[i] for i in outside) / len(outside), 4)
+                if outside
+                else 0.0,
+            }
+        )
+    return rows
 
 
 def _time_learning(

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 from scipy import sparse
@@ -62,20 +63,34 @@ class FeatureSpace:
             vectorizer.fit(clean)
         return self
 
-    def fit_transform(self, texts: Sequence[str]) -> sparse.csr_matrix:
+    def fit_transform(self, texts: Sequence[str]) -> Features:
         return self.fit(texts)._transform(texts, self.train_embed)
 
-    def transform(self, texts: Sequence[str]) -> sparse.csr_matrix:
+    def transform(self, texts: Sequence[str]) -> Features:
         return self._transform(texts, self.embed)
 
-    def _transform(self, texts: Sequence[str], embed: Embed | None) -> sparse.csr_matrix:
+    def _transform(self, texts: Sequence[str], embed: Embed | None) -> Features:
         clean = [normalize_message(t) for t in texts]
         blocks = [
             self.words.transform(clean),
             self.word_pairs.transform(clean),
             self.chars.transform(clean),
         ]
-        if embed is not None:
-            dense = np.asarray(embed(texts), dtype=np.float32) * self.dense_weight
-            blocks.append(sparse.csr_matrix(dense))
-        return sparse.hstack(blocks, format="csr")
+        lexical = sparse.hstack(blocks, format="csr")
+        if embed is None:
+            return Features(lexical, None, lexical)
+        dense = np.asarray(embed(texts), dtype=np.float32)
+        combined = sparse.hstack(
+            [lexical, sparse.csr_matrix(dense * self.dense_weight)], format="csr"
+        )
+        return Features(combined, dense, lexical)
+
+
+@dataclass(frozen=True)
+class Features:
+    """``matrix`` is what the model sees; ``dense`` (unit sentence vectors, or ``None``) and
+    ``lexical`` are kept apart for cheap nearest-neighbour lookups."""
+
+    matrix: sparse.csr_matrix
+    dense: np.ndarray | None
+    lexical: sparse.csr_matrix

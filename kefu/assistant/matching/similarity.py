@@ -42,7 +42,7 @@ class QuestionSimilarity:
         self.features.fit(list(corpus) if corpus is not None else help_center_corpus())
 
     def __call__(self, first: str, second: str) -> float:
-        matrix = self.features.transform([first, second])
+        matrix = self.features.transform([first, second]).matrix
         a, b = matrix[0], matrix[1]
         norms = float(np.sqrt(a.multiply(a).sum() * b.multiply(b).sum())) or 1.0
         return float(a.multiply(b).sum()) / norms
