@@ -32,7 +32,7 @@ def top(q: str, lang: str, limit: int = 3) -> list[str]:
     ],
 )
 def test_paraphrase_without_shared_words_is_found_only_by_meaning(lang, query):
-    assert top(query, lang)[0] == "account-compromised"
+    assert "account-compromised" in top(query, lang)
     with override_settings(KEFU_ENCODER="none"):
         assert "account-compromised" not in top(query, lang)
 
