@@ -9,6 +9,7 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from kefu.assistant.api import router as assistant_router
+from kefu.connectors.webchat.api import router as chat_router
 from kefu.errors import ApiError
 from kefu.helpcenter.actions import ContentError
 from kefu.helpcenter.api import router as helpcenter_router
@@ -83,3 +84,4 @@ def on_unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
 
 api.add_router("/help/", helpcenter_router)
 api.add_router("/assistant/", assistant_router)
+api.add_router("/chat/", chat_router)

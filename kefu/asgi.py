@@ -6,6 +6,7 @@ import os
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kefu.settings")
 
+from channels.auth import AuthMiddlewareStack
 from channels.routing import ProtocolTypeRouter, URLRouter
 from channels.security.websocket import AllowedHostsOriginValidator
 from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler
@@ -13,13 +14,15 @@ from django.core.asgi import get_asgi_application
 
 django_asgi = get_asgi_application()
 
-from kefu.routing import websocket_urlpatterns  # noqa: E402
+from kefu.sockets import websocket_urlpatterns  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
         # Static files are served by the same process so that embedded mode needs nothing else;
         # in scaled mode a load balancer or CDN in front may serve /static/ instead.
         "http": ASGIStaticFilesHandler(django_asgi),
-        "websocket": AllowedHostsOriginValidator(URLRouter(websocket_urlpatterns)),
+        "websocket": AllowedHostsOriginValidator(
+            AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
+        ),
     }
 )

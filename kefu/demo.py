@@ -11,6 +11,7 @@ from kefu.events.models import Event
 from kefu.events.services import record_event
 from kefu.exchange.demo_data import load_demo_exchange
 from kefu.helpcenter.demo_data import load_demo_helpcenter
+from kefu.routing.demo_data import load_demo_routing
 
 DEMO_SUBJECT = ("kefu.demo", "beacon")
 
@@ -28,6 +29,7 @@ def load_demo(progress: Callable[[int, int, str], None] | None = None) -> str | 
         password = load_demo_accounts()
         report = load_demo_helpcenter(progress=progress)
         exchange = load_demo_exchange()
+        load_demo_routing()
         record_event(
             "demo.loaded",
             DEMO_SUBJECT,

@@ -66,6 +66,9 @@ INSTALLED_APPS = [
     "kefu.helpcenter",
     "kefu.exchange",
     "kefu.assistant",
+    "kefu.tickets",
+    "kefu.routing",
+    "kefu.connectors",
     "kefu.web",
 ]
 
@@ -196,3 +199,17 @@ KEFU_ASSISTANT_CLARIFY_THRESHOLD = float(os.environ.get("KEFU_ASSISTANT_CLARIFY_
 
 # The exchange this desk serves, as its users know it (the demo exchange is Beacon).
 KEFU_EXCHANGE_NAME = os.environ.get("KEFU_EXCHANGE_NAME", "Beacon")
+
+# Live chat routing. Aging: each interval waited lifts a chat by one priority class, so nothing
+# starves. Grace: how long a vanished agent console keeps its chats before they are re-queued.
+KEFU_ROUTING_AGING_SECONDS = int(os.environ.get("KEFU_ROUTING_AGING_SECONDS", "120"))
+KEFU_AGENT_GRACE_SECONDS = int(os.environ.get("KEFU_AGENT_GRACE_SECONDS", "30"))
+# Handle time assumed for wait estimates until enough chats have ended to measure it.
+KEFU_DEFAULT_HANDLE_SECONDS = int(os.environ.get("KEFU_DEFAULT_HANDLE_SECONDS", "300"))
+# How often each web process re-runs routing (aging, overflow, lost agents) and queue updates.
+KEFU_ROUTING_TICK_SECONDS = float(os.environ.get("KEFU_ROUTING_TICK_SECONDS", "2"))
+# Chat limits: message length (characters) and attachment size (bytes) and sides (pixels).
+KEFU_CHAT_MAX_MESSAGE = 2000
+KEFU_CHAT_MAX_FRAME = 16 * 1024
+KEFU_ATTACHMENT_MAX_BYTES = int(os.environ.get("KEFU_ATTACHMENT_MAX_BYTES", str(5 * 1024 * 1024)))
+KEFU_ATTACHMENT_MAX_SIDE = 8000

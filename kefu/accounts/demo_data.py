@@ -33,7 +33,7 @@ STAFF = [
         Role.AGENT,
         "Wang Fang",
         ["zh-hans"],
-        ["deposits-withdrawals"],
+        ["deposits-withdrawals", "general"],
         ["deposits", "withdrawals"],
     ),
     (
@@ -41,10 +41,17 @@ STAFF = [
         Role.AGENT,
         "Chen Jie",
         ["zh-hans", "en"],
-        ["security", "account-kyc"],
+        ["security", "account-kyc", "general"],
         ["security", "kyc"],
     ),
-    ("agent.sam", Role.AGENT, "Sam Carter", ["en"], ["trading", "api"], ["futures", "api"]),
+    (
+        "agent.sam",
+        Role.AGENT,
+        "Sam Carter",
+        ["en"],
+        ["trading", "api", "general"],
+        ["futures", "api"],
+    ),
 ]
 CUSTOMERS = [
     ("100001", "Li Wei", 0, 1, "zh-hans"),

@@ -23,6 +23,7 @@ class ReplyIn(Schema):
     lang: Literal["zh-hans", "en"] | None = None
     customer_id: str | None = None
     customer_signature: str | None = None
+    customer_expires: int | None = None
 
 
 class HandoffOut(Schema):
@@ -54,7 +55,7 @@ class ReplyOut(Schema):
 def reply(request: HttpRequest, payload: ReplyIn) -> dict[str, Any]:
     """``kind`` is answer, clarify, flow, handoff, refusal, unknown or silent (a person has
     taken over). Account checks need ``customer_id`` signed with the widget secret."""
-    customer = identify(payload.customer_id, payload.customer_signature)
+    customer = identify(payload.customer_id, payload.customer_signature, payload.customer_expires)
     conversation = None
     if payload.conversation_id is not None:
         conversation = Conversation.objects.filter(public_id=payload.conversation_id).first()

@@ -317,10 +317,14 @@ def _last_customer_text(conversation: Conversation) -> str | None:
 
 
 def _summary(conversation: Conversation, outcome: Turnaround) -> dict[str, Any]:
+    return summarize(conversation, outcome.intent)
+
+
+def summarize(conversation: Conversation, intent: str = "") -> dict[str, Any]:
     """What the agent who takes over reads first."""
     state = conversation.state
     return {
-        "intent": outcome.intent,
+        "intent": intent,
         "language": conversation.language,
         "customer": conversation.customer.exchange_uid if conversation.customer else None,
         "entities": state.get("facts", []),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 
 import pytest
@@ -48,7 +49,12 @@ def chat(db) -> Callable[[str | None], Say]:
 
 
 def signed(uid: str) -> dict[str, str]:
-    return {"customer_id": uid, "customer_signature": sign_customer(uid)}
+    expires = int(time.time()) + 3600
+    return {
+        "customer_id": uid,
+        "customer_expires": expires,
+        "customer_signature": sign_customer(uid, expires),
+    }
 
 
 @pytest.fixture

@@ -1,0 +1,86 @@
+"""The routing clock of one web process.
+
+Every few seconds each process refreshes the presence of the agents connected to it, re-queues
+chats of agents gone for longer than the grace period, runs a routing pass (aging and overflow
+change who is next even when nothing else happens) and tells its own customers their place in
+line. Processes share nothing but the database and the channel layer, so any number can run.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+from channels.db import database_sync_to_async
+from channels.layers import get_channel_layer
+from django.conf import settings
+
+from . import service
+
+logger = logging.getLogger(__name__)
+
+_customers: dict[int, set[str]] = {}
+_agents: dict[int, set[str]] = {}
+_task: asyncio.Task[None] | None = None
+
+
+def remember_customer(ticket_id: int, channel: str) -> None:
+    _customers.setdefault(ticket_id, set()).add(channel)
+
+
+def forget_customer(ticket_id: int, channel: str) -> None:
+    _customers.get(ticket_id, set()).discard(channel)
+    if not _customers.get(ticket_id):
+        _customers.pop(ticket_id, None)
+
+
+def remember_agent(agent_id: int, channel: str) -> None:
+    _agents.setdefault(agent_id, set()).add(channel)
+
+
+def forget_agent(agent_id: int, channel: str) -> None:
+    _agents.get(agent_id, set()).discard(channel)
+    if not _agents.get(agent_id):
+        _agents.pop(agent_id, None)
+
+
+def ensure_running() -> None:
+    """Start this process's clock; a tick of 0 turns it off (tests call :func:`tick` instead)."""
+    global _task
+    if settings.KEFU_ROUTING_TICK_SECONDS <= 0:
+        return
+    if _task is None or _task.done():
+        _task = asyncio.get_running_loop().create_task(_run())
+
+
+async def _run() -> None:
+    while True:
+        await asyncio.sleep(settings.KEFU_ROUTING_TICK_SECONDS)
+        try:
+            await tick()
+        except Exception:
+            logger.exception("routing clock tick failed")
+
+
+async def tick() -> None:
+    from .consumers import send_outbox
+
+    outbox, places = await database_sync_to_async(_work)(list(_agents))
+    await send_outbox(outbox)
+    layer = get_channel_layer()
+    assert layer is not None
+    for ticket_id, frame in places:
+        for channel in list(_customers.get(ticket_id, ())):  # only this process's customers
+            await layer.send(channel, {"type": "chat.frame", "frame": frame})
+
+
+def _work(agent_ids: list[int]) -> tuple[service.Outbox, list[tuple[int, dict[str, Any]]]]:
+    from kefu.routing import services as routing
+
+    routing.heartbeat(agent_ids)
+    outbox = service.release_lost_agents()
+    outbox.extend(service.run_dispatch())
+    outbox.refresh_consoles()
+    places = [(int(group.split("-")[1]), frame) for group, frame in service.queue_updates().items]
+    return outbox, places

@@ -1,0 +1,437 @@
+"""WebSocket consumers of live chat: thin — parse a frame, call the service, send the outbox.
+
+Each socket tracks the last message number it has sent per conversation, so frames that cross
+on the channel layer are neither duplicated nor delivered out of order: a gap is filled from the
+database before the newer message goes out.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncWebsocketConsumer
+from channels.layers import get_channel_layer
+from django.conf import settings
+
+from kefu.accounts.identity import identify
+from kefu.accounts.models import Agent
+from kefu.errors import ApiError
+from kefu.tickets.models import Ticket
+
+from . import clock, service
+from .frames import conversation_token
+
+logger = logging.getLogger(__name__)
+
+LANGUAGES = {"zh-hans", "en"}
+
+
+async def send_outbox(outbox: service.Outbox) -> None:
+    layer = get_channel_layer()
+    assert layer is not None
+    for group, frame in outbox.items:
+        await layer.group_send(group, {"type": "chat.frame", "frame": frame})
+
+
+class ChatSocket(AsyncWebsocketConsumer):
+    """What both sides share: JSON frames, errors as frames, ordered gap-free messages."""
+
+    staff = False
+
+    async def connect(self) -> None:
+        self.sent: dict[str, int] = {}
+        self.tickets: dict[str, int] = {}
+        await self.accept()
+        clock.ensure_running()
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        if text_data is None:
+            await self.error("malformed_frame", "Frames are JSON text.")
+            return
+        if len(text_data.encode()) > settings.KEFU_CHAT_MAX_FRAME:
+            await self.error("frame_too_large", "The frame is too large.")
+            return
+        try:
+            frame = json.loads(text_data)
+        except ValueError:
+            await self.error("malformed_frame", "Frames are JSON objects.")
+            return
+        if not isinstance(frame, dict) or not isinstance(frame.get("type"), str):
+            await self.error("malformed_frame", "Frames are JSON objects with a type.")
+            return
+        handler = getattr(self, "on_" + frame["type"], None)
+        if handler is None:
+            await self.error("unknown_type", f"Unknown frame type {frame['type'][:40]!r}.")
+            return
+        try:
+            await handler(frame)
+        except ApiError as exc:
+            client_id = frame.get("client_id") if isinstance(frame.get("client_id"), str) else None
+            await self.error(exc.code, exc.message, client_id=client_id)
+
+    async def error(self, code: str, message: str, **extra: Any) -> None:
+        await self.send_frame(
+            {
+                "type": "error",
+                "code": code,
+                "message": message,
+                **{k: v for k, v in extra.items() if v},
+            }
+        )
+
+    async def send_frame(self, frame: dict[str, Any]) -> None:
+        await self.send(text_data=json.dumps(frame, ensure_ascii=False))
+
+    async def chat_frame(self, event: dict[str, Any]) -> None:
+        frame = event["frame"]
+        if frame.get("type") == "message":
+            await self.deliver(frame)
+        else:
+            await self.send_frame(frame)
+
+    async def deliver(self, frame: dict[str, Any]) -> None:
+        conversation = frame["conversation"]
+        last = self.sent.get(conversation)
+        if last is None:
+            return
+        seq = frame["seq"]
+        if seq <= last:
+            return
+        if seq > last + 1:
+            for missing in await self.load_backlog(conversation, last):
+                if missing["seq"] < seq:
+                    await self.send_message(missing)
+        if seq > self.sent[conversation]:
+            await self.send_message(frame)
+
+    async def send_message(self, frame: dict[str, Any]) -> None:
+        conversation = frame["conversation"]
+        if frame["seq"] <= self.sent.get(conversation, 0):
+            return
+        self.sent[conversation] = frame["seq"]
+        await self.send_frame(frame)
+
+    async def load_backlog(self, conversation: str, after: int) -> list[dict[str, Any]]:
+        ticket_id = self.tickets[conversation]
+        return await database_sync_to_async(_backlog)(ticket_id, after, self.staff)
+
+    async def on_ping(self, frame: dict[str, Any]) -> None:
+        await self.send_frame({"type": "pong"})
+
+
+def _backlog(ticket_id: int, after: int, staff: bool) -> list[dict[str, Any]]:
+    return service.backlog(Ticket.objects.get(pk=ticket_id), after, staff=staff)
+
+
+class CustomerConsumer(ChatSocket):
+    """``/ws/chat/``: one customer, one conversation."""
+
+    ticket: Ticket | None = None
+
+    async def disconnect(self, code: int) -> None:
+        if self.ticket is not None:
+            clock.forget_customer(self.ticket.pk, self.channel_name)
+            await self.channel_layer.group_discard(
+                service.customer_group(self.ticket.pk), self.channel_name
+            )
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        await super().receive(text_data, bytes_data)
+
+    def require_chat(self) -> Ticket:
+        if self.ticket is None:
+            raise ApiError("hello_required", "Send hello first.")
+        return self.ticket
+
+    async def on_hello(self, frame: dict[str, Any]) -> None:
+        if self.ticket is not None:
+            raise ApiError("already_started", "This socket already has a conversation.")
+        lang = frame.get("lang") if frame.get("lang") in LANGUAGES else "en"
+        try:
+            ticket, welcome = await database_sync_to_async(_hello)(frame, lang)
+        except ApiError as exc:
+            await self.error(exc.code, exc.message)
+            if exc.code in ("bad_signature", "signature_expired"):
+                await self.close(code=4403)
+            return
+        self.ticket = ticket
+        conversation = str(ticket.public_id)
+        self.tickets[conversation] = ticket.pk
+        after = frame.get("last_seq") if frame.get("conversation") else 0
+        after = (
+            after if isinstance(after, int) and not isinstance(after, bool) and after >= 0 else 0
+        )
+        # Subscribe before reading the backlog: anything stored in between arrives both ways
+        # and the per-socket sequence check drops the copy.
+        await self.channel_layer.group_add(service.customer_group(ticket.pk), self.channel_name)
+        clock.remember_customer(ticket.pk, self.channel_name)
+        self.sent[conversation] = after
+        await self.send_frame(welcome)
+        for message in await self.load_backlog(conversation, after):
+            await self.send_message(message)
+        if ticket.chat_state == "queued":
+            await send_outbox(await database_sync_to_async(service.queue_updates)())
+
+    async def on_message(self, frame: dict[str, Any]) -> None:
+        ticket = self.require_chat()
+        message, created, outbox = await database_sync_to_async(service.customer_message)(
+            ticket, frame.get("text"), frame.get("client_id"), frame.get("attachment")
+        )
+        await self.send_frame({"type": "ack", "client_id": message.client_id, "seq": message.seq})
+        await send_outbox(outbox)
+        if created:
+            await send_outbox(
+                await database_sync_to_async(service.assistant_reply)(ticket, message)
+            )
+
+    async def on_handoff(self, frame: dict[str, Any]) -> None:
+        ticket = self.require_chat()
+        await send_outbox(await database_sync_to_async(service.request_person)(ticket))
+
+    async def on_typing(self, frame: dict[str, Any]) -> None:
+        ticket = self.require_chat()
+        await send_outbox(_typing(ticket, "customer", bool(frame.get("active"))))
+
+    async def on_delivered(self, frame: dict[str, Any]) -> None:
+        ticket = self.require_chat()
+        await send_outbox(
+            await database_sync_to_async(service.customer_receipt)(ticket, frame.get("seq"), None)
+        )
+
+    async def on_read(self, frame: dict[str, Any]) -> None:
+        ticket = self.require_chat()
+        await send_outbox(
+            await database_sync_to_async(service.customer_receipt)(ticket, None, frame.get("seq"))
+        )
+
+    async def on_end(self, frame: dict[str, Any]) -> None:
+        ticket = self.require_chat()
+        await send_outbox(await database_sync_to_async(service.customer_end)(ticket))
+
+    async def on_rate(self, frame: dict[str, Any]) -> None:
+        ticket = self.require_chat()
+        await send_outbox(
+            await database_sync_to_async(service.customer_rate)(
+                ticket, frame.get("score"), frame.get("comment", "")
+            )
+        )
+
+
+def _typing(ticket: Ticket, author: str, active: bool) -> service.Outbox:
+    outbox = service.Outbox()
+    frame = {"type": "typing", "author": author, "active": active}
+    if author == "customer":
+        outbox.to_staff(ticket, frame)
+    else:
+        outbox.to_customer(ticket, frame)
+    return outbox
+
+
+def _hello(frame: dict[str, Any], lang: str) -> tuple[Ticket, dict[str, Any]]:
+    customer = identify(frame.get("customer_id"), frame.get("signature"), frame.get("expires"))
+    if frame.get("conversation"):
+        ticket = service.find_chat(frame.get("conversation"), frame.get("token"), customer)
+    else:
+        ticket, _outbox = service.start_chat(
+            customer, customer.language if customer and not frame.get("lang") else lang
+        )
+    ticket.refresh_from_db()
+    return ticket, {
+        "type": "welcome",
+        "conversation": str(ticket.public_id),
+        "token": conversation_token(ticket),
+        "identified": customer is not None,
+        "customer_name": str(customer) if customer else None,
+        "state": ticket.chat_state,
+        "last_seq": ticket.last_seq,
+        "lang": ticket.language,
+        "agent": str(ticket.assignee) if ticket.assignee_id else None,
+        "agent_read_seq": ticket.agent_read_seq,
+        "agent_delivered_seq": ticket.agent_delivered_seq,
+    }
+
+
+class ConsoleConsumer(ChatSocket):
+    """``/ws/console/``: one signed-in agent, any number of chats."""
+
+    staff = True
+    agent: Agent | None = None
+
+    async def connect(self) -> None:
+        user = self.scope.get("user")
+        if user is None or not user.is_authenticated or not isinstance(user, Agent):
+            await self.close(code=4401)
+            return
+        self.agent = user
+        await super().connect()
+        await self.channel_layer.group_add(service.agent_group(user.pk), self.channel_name)
+        await self.channel_layer.group_add(service.CONSOLES, self.channel_name)
+        clock.remember_agent(user.pk, self.channel_name)
+        await self.send_frame(await database_sync_to_async(service.welcome_for_agent)(user))
+        await self.refresh()
+
+    async def disconnect(self, code: int) -> None:
+        if self.agent is None:
+            return
+        clock.forget_agent(self.agent.pk, self.channel_name)
+        await self.channel_layer.group_discard(
+            service.agent_group(self.agent.pk), self.channel_name
+        )
+        await self.channel_layer.group_discard(service.CONSOLES, self.channel_name)
+        for ticket_id in self.tickets.values():
+            await self.channel_layer.group_discard(
+                service.staff_group(ticket_id), self.channel_name
+            )
+
+    async def chat_frame(self, event: dict[str, Any]) -> None:
+        frame = event["frame"]
+        if frame.get("type") == "refresh":
+            await self.refresh()
+            return
+        if frame.get("type") == "assigned":
+            await self.send_frame(frame)
+            return
+        await super().chat_frame(event)
+
+    async def refresh(self) -> None:
+        """Queues this agent serves (and, for supervisors, the wall)."""
+        assert self.agent is not None
+        for frame in await database_sync_to_async(_boards)(self.agent):
+            await self.send_frame(frame)
+
+    def ticket_for(self, frame: dict[str, Any]) -> Ticket:
+        assert self.agent is not None
+        return service.find_for_agent(self.agent, frame.get("conversation"))
+
+    async def on_presence(self, frame: dict[str, Any]) -> None:
+        assert self.agent is not None
+        await send_outbox(
+            await database_sync_to_async(service.agent_presence)(self.agent, frame.get("status"))
+        )
+        await self.send_frame({"type": "presence", "status": frame.get("status")})
+
+    async def on_open(self, frame: dict[str, Any]) -> None:
+        ticket = await database_sync_to_async(self.ticket_for)(frame)
+        details = await database_sync_to_async(service.chat_details)(ticket)
+        conversation = str(ticket.public_id)
+        after = frame.get("last_seq")
+        after = (
+            after if isinstance(after, int) and not isinstance(after, bool) and after >= 0 else 0
+        )
+        self.tickets[conversation] = ticket.pk
+        await self.channel_layer.group_add(service.staff_group(ticket.pk), self.channel_name)
+        self.sent[conversation] = after
+        await self.send_frame(details)
+        for message in await self.load_backlog(conversation, after):
+            await self.send_message(message)
+
+    async def on_accept(self, frame: dict[str, Any]) -> None:
+        assert self.agent is not None
+        agent = self.agent
+
+        def accept() -> service.Outbox:
+            return service.agent_accept(agent, self.ticket_for(frame))
+
+        await send_outbox(await database_sync_to_async(accept)())
+
+    async def on_message(self, frame: dict[str, Any]) -> None:
+        await self._say(frame, frame.get("text"))
+
+    async def on_canned(self, frame: dict[str, Any]) -> None:
+        assert self.agent is not None
+        agent = self.agent
+
+        def render() -> str:
+            return service.render_canned(agent, self.ticket_for(frame), frame.get("reply"))
+
+        await self._say(frame, await database_sync_to_async(render)())
+
+    async def _say(self, frame: dict[str, Any], text: Any) -> None:
+        assert self.agent is not None
+        agent = self.agent
+
+        def say() -> tuple[Any, bool, service.Outbox]:
+            return service.agent_message(
+                agent,
+                self.ticket_for(frame),
+                text,
+                frame.get("client_id"),
+                internal=bool(frame.get("internal")),
+            )
+
+        message, _created, outbox = await database_sync_to_async(say)()
+        await self.send_frame(
+            {
+                "type": "ack",
+                "conversation": frame.get("conversation"),
+                "client_id": message.client_id,
+                "seq": message.seq,
+            }
+        )
+        await send_outbox(outbox)
+
+    async def on_typing(self, frame: dict[str, Any]) -> None:
+        ticket = await database_sync_to_async(self.ticket_for)(frame)
+        await send_outbox(_typing(ticket, "agent", bool(frame.get("active"))))
+
+    async def on_read(self, frame: dict[str, Any]) -> None:
+        await self._receipt(frame, read=frame.get("seq"))
+
+    async def on_delivered(self, frame: dict[str, Any]) -> None:
+        await self._receipt(frame, delivered=frame.get("seq"))
+
+    async def _receipt(
+        self, frame: dict[str, Any], *, read: Any = None, delivered: Any = None
+    ) -> None:
+        assert self.agent is not None
+        agent = self.agent
+
+        def receipt() -> service.Outbox:
+            return service.agent_receipt(agent, self.ticket_for(frame), delivered, read)
+
+        await send_outbox(await database_sync_to_async(receipt)())
+
+    async def on_transfer(self, frame: dict[str, Any]) -> None:
+        assert self.agent is not None
+        agent = self.agent
+
+        def transfer() -> service.Outbox:
+            return service.agent_transfer(
+                agent,
+                self.ticket_for(frame),
+                team=frame.get("team"),
+                to_agent=frame.get("agent"),
+                note=frame.get("note", ""),
+            )
+
+        await send_outbox(await database_sync_to_async(transfer)())
+
+    async def on_ticket(self, frame: dict[str, Any]) -> None:
+        assert self.agent is not None
+        agent = self.agent
+
+        def keep() -> service.Outbox:
+            return service.agent_keep_as_ticket(agent, self.ticket_for(frame))
+
+        await send_outbox(await database_sync_to_async(keep)())
+
+    async def on_end(self, frame: dict[str, Any]) -> None:
+        assert self.agent is not None
+        agent = self.agent
+
+        def end() -> service.Outbox:
+            return service.agent_end(agent, self.ticket_for(frame), frame.get("resolution"))
+
+        await send_outbox(await database_sync_to_async(end)())
+
+
+def _boards(agent: Agent) -> list[dict[str, Any]]:
+    from kefu.routing import board
+
+    frames = [board.queues_frame(agent)]
+    if service.is_supervisor(agent):
+        frames.append(board.wall_frame())
+    return frames

@@ -1,0 +1,83 @@
+"""Pages around live chat: the demo exchange that embeds the widget, the agent console and the
+supervisor wall. The pages are shells; the widget and console talk to ``/ws/``
+(docs/chat-protocol.md).
+"""
+
+from __future__ import annotations
+
+import time
+
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import LoginView
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from kefu.accounts.identity import sign_customer
+from kefu.accounts.models import Agent, Customer, Role, Team
+from kefu.tickets.models import CannedReply
+
+WIDGET_SIGNATURE_LIFETIME = 24 * 3600
+
+
+def demo_exchange(request: HttpRequest) -> HttpResponse:
+    """A fictional exchange's page. Its server signs the signed-in user for the widget, exactly
+    as a real exchange would; ``?as=anonymous`` shows the widget to a visitor."""
+    who = request.GET.get("as", "100001")
+    customer = None if who == "anonymous" else Customer.objects.filter(exchange_uid=who).first()
+    identity = None
+    if customer is not None:
+        expires = int(time.time()) + WIDGET_SIGNATURE_LIFETIME
+        identity = {
+            "customer_id": customer.exchange_uid,
+            "expires": expires,
+            "signature": sign_customer(customer.exchange_uid, expires),
+        }
+    return render(
+        request,
+        "web/demo_exchange.html",
+        {
+            "customer": customer,
+            "identity": identity,
+            "customers": Customer.objects.all()[:10],
+        },
+    )
+
+
+class ConsoleLoginView(LoginView):
+    template_name = "console/login.html"
+    redirect_authenticated_user = True
+
+
+def _console_context(agent: Agent) -> dict[str, object]:
+    canned = [
+        {"id": c.pk, "title": c.title, "body": c.body, "language": c.language}
+        for c in CannedReply.objects.all()
+    ]
+    teams = [{"slug": t.slug, "name": t.name} for t in Team.objects.all()]
+    agents = [
+        {"id": a.pk, "name": str(a)}
+        for a in Agent.objects.filter(role__in=[Role.AGENT, Role.SUPERVISOR], is_active=True)
+    ]
+    return {
+        "agent": agent,
+        "console_data": {
+            "agent": {"id": agent.pk, "name": str(agent), "role": agent.role},
+            "canned": canned,
+            "teams": teams,
+            "agents": agents,
+        },
+    }
+
+
+@login_required(login_url="console-login")
+def console(request: HttpRequest) -> HttpResponse:
+    return render(request, "console/console.html", _console_context(request.user))  # type: ignore[arg-type]
+
+
+@login_required(login_url="console-login")
+def supervisor(request: HttpRequest) -> HttpResponse:
+    agent: Agent = request.user  # type: ignore[assignment]
+    if agent.role not in (Role.SUPERVISOR, Role.ADMIN):
+        raise PermissionDenied
+    return render(request, "console/supervisor.html", _console_context(agent))
