@@ -24,6 +24,7 @@ def load_demo(progress: Callable[[int, int, str], None] | None = None) -> str | 
     """Load demo staff, customers, help center and back office unless done before; returns the
     staff password."""
     if demo_loaded():
+        load_demo_routing()  # demo data from before live chat existed gains its queues
         return None
     with transaction.atomic():
         password = load_demo_accounts()
