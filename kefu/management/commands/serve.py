@@ -44,7 +44,8 @@ class Command(BaseCommand):
             f"  API and its docs:       {base}/api/v1/docs  ({base}/api/v1/openapi.json)",
             f"  Assistant:              POST {base}/api/v1/assistant/reply",
             f"  Live chat demo:         {base}/en/demo/exchange/  ({base}/zh-hans/demo/exchange/)",
-            f"  Agent console:          {base}/en/console/   supervisors: {base}/en/console/supervisor/",
+            f"  Agent console:          {base}/en/console/",
+            f"  Supervisor wall:        {base}/en/console/supervisor/",
         ]
         if password:
             lines += [
