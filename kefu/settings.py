@@ -213,3 +213,5 @@ KEFU_CHAT_MAX_MESSAGE = 2000
 KEFU_CHAT_MAX_FRAME = 16 * 1024
 KEFU_ATTACHMENT_MAX_BYTES = int(os.environ.get("KEFU_ATTACHMENT_MAX_BYTES", str(5 * 1024 * 1024)))
 KEFU_ATTACHMENT_MAX_SIDE = 8000
+# Origins of the exchange's pages that embed the widget from another domain ("*" for any).
+KEFU_WIDGET_ORIGINS = [o for o in os.environ.get("KEFU_WIDGET_ORIGINS", "").split(",") if o]

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import HttpRequest
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
 from ninja import File, Form, Router, Schema
 from ninja.files import UploadedFile
 
@@ -30,11 +31,18 @@ class AttachmentOut(Schema):
 @router.post("attachments", response={201: AttachmentOut}, summary="Upload an image to a chat")
 def upload_attachment(
     request: HttpRequest,
+    response: HttpResponse,
     conversation: Form[str],
     token: Form[str],
     file: File[UploadedFile],
 ) -> tuple[int, dict[str, Any]]:
     """PNG, JPEG, GIF or WebP, sniffed from the content; send its ``id`` in a message frame."""
+    # The widget may be embedded on the exchange's own domain; the token, not a cookie, is the
+    # credential here, so answering its origin is safe.
+    origin = request.headers.get("Origin")
+    if origin and ("*" in settings.KEFU_WIDGET_ORIGINS or origin in settings.KEFU_WIDGET_ORIGINS):
+        response["Access-Control-Allow-Origin"] = origin
+        response["Vary"] = "Origin"
     ticket = find_ticket(conversation, token)
     if ticket.chat_state == "ended":
         raise ApiError("chat_ended", "This chat has ended.", 409)
