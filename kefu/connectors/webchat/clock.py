@@ -23,6 +23,8 @@ logger = logging.getLogger(__name__)
 _customers: dict[int, set[str]] = {}
 _agents: dict[int, set[str]] = {}
 _task: asyncio.Task[None] | None = None
+_ticks = 0
+BOARD_EVERY_TICKS = 5
 
 
 def remember_customer(ticket_id: int, channel: str) -> None:
@@ -81,6 +83,9 @@ def _work(agent_ids: list[int]) -> tuple[service.Outbox, list[tuple[int, dict[st
     routing.heartbeat(agent_ids)
     outbox = service.release_lost_agents()
     outbox.extend(service.run_dispatch())
-    outbox.refresh_consoles()
+    global _ticks
+    _ticks += 1
+    if outbox.items or _ticks % BOARD_EVERY_TICKS == 0:
+        outbox.refresh_consoles()  # waits grow even when nothing happens
     places = [(int(group.split("-")[1]), frame) for group, frame in service.queue_updates().items]
     return outbox, places

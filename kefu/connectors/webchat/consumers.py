@@ -7,6 +7,7 @@ database before the newer message goes out.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from typing import Any
@@ -27,6 +28,7 @@ from .frames import conversation_token
 logger = logging.getLogger(__name__)
 
 LANGUAGES = {"zh-hans", "en"}
+REFRESH_INTERVAL = 1.0  # seconds between two queue boards sent to one console
 
 
 async def send_outbox(outbox: service.Outbox) -> None:
@@ -276,6 +278,9 @@ class ConsoleConsumer(ChatSocket):
     async def disconnect(self, code: int) -> None:
         if self.agent is None:
             return
+        task = getattr(self, "refresh_task", None)
+        if task is not None:
+            task.cancel()
         clock.forget_agent(self.agent.pk, self.channel_name)
         await self.channel_layer.group_discard(
             service.agent_group(self.agent.pk), self.channel_name
@@ -297,8 +302,21 @@ class ConsoleConsumer(ChatSocket):
         await super().chat_frame(event)
 
     async def refresh(self) -> None:
-        """Queues this agent serves (and, for supervisors, the wall)."""
+        """Queues this agent serves (and, for supervisors, the wall), at most once a second:
+        a burst of routing changes costs one recomputation per console, not one per change."""
+        if getattr(self, "refresh_pending", False):
+            return
+        self.refresh_pending = True
+        loop = asyncio.get_running_loop()
+        delay = max(0.0, getattr(self, "refreshed_at", 0.0) + REFRESH_INTERVAL - loop.time())
+        self.refresh_task = loop.create_task(self._refresh_after(delay))
+
+    async def _refresh_after(self, delay: float) -> None:
         assert self.agent is not None
+        if delay:
+            await asyncio.sleep(delay)
+        self.refresh_pending = False
+        self.refreshed_at = asyncio.get_running_loop().time()
         for frame in await database_sync_to_async(_boards)(self.agent):
             await self.send_frame(frame)
 
