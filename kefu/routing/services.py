@@ -20,7 +20,7 @@ from kefu.accounts.models import Agent, Team
 from kefu.errors import ApiError
 from kefu.events.services import record_event
 from kefu.tickets import actions as tickets
-from kefu.tickets.models import ChatState, Ticket
+from kefu.tickets.models import ChatState, Priority, Ticket
 
 from .estimate import places, ranked
 from .models import Presence, PresenceStatus, Queue, QueueEntry
@@ -162,7 +162,7 @@ def requeue(ticket: Ticket, *, reason: str, front: bool, team: Team | None = Non
         ticket = Ticket.objects.select_related("customer", "conversation").get(pk=ticket.pk)
         if ticket.chat_state == ChatState.ENDED:
             raise ApiError("chat_ended", "This chat has ended.", 409)
-        decision = triage(ticket, reason=reason)
+        decision = triage(ticket, reason=reason, urgent=ticket.priority == Priority.URGENT)
         queue = _team_queue(team or ticket.team, ticket.language) or decision.queue
         priority_class = decision.priority_class
         previous = QueueEntry.objects.filter(ticket=ticket).first()
@@ -175,7 +175,11 @@ def requeue(ticket: Ticket, *, reason: str, front: bool, team: Team | None = Non
             priority_class=priority_class,
             reason=reason,
             requeued=front,
-            enqueued_at=ticket.queued_at or timezone.now(),
+            # A chat whose agent vanished keeps its place (and its age); a transferred one
+            # starts its new queue's clock, so it does not overflow from there at once.
+            enqueued_at=(ticket.queued_at or timezone.now())
+            if reason == "agent_lost"
+            else timezone.now(),
         )
         record_event(
             "routing.requeued", ticket, data={"queue": queue.slug, "reason": reason, "front": front}

@@ -9,6 +9,7 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
+import channels.db
 import pytest
 from channels.testing import WebsocketCommunicator
 from django.test import override_settings
@@ -25,6 +26,14 @@ from kefu.routing.demo_data import load_demo_routing
 def no_clock():  # type: ignore[no-untyped-def]
     with override_settings(KEFU_ROUTING_TICK_SECONDS=0):
         yield
+
+
+@pytest.fixture(autouse=True)
+def keep_test_connection(monkeypatch):  # type: ignore[no-untyped-def]
+    """Channels closes "old" database connections around every ``database_sync_to_async`` call.
+    Inside the test's transaction that really closes the connection on PostgreSQL (SQLite's
+    in-memory test database ignores ``close``), so the scaled mode would lose the test data."""
+    monkeypatch.setattr(channels.db, "close_old_connections", lambda: None)
 
 
 @pytest.fixture
