@@ -10,6 +10,8 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import math
+import time
 from typing import Any
 
 from channels.db import database_sync_to_async
@@ -35,7 +37,44 @@ async def send_outbox(outbox: service.Outbox) -> None:
     layer = get_channel_layer()
     assert layer is not None
     for group, frame in outbox.items:
+        if group == service.CONSOLES and frame.get("type") == "refresh":
+            _refresh_consoles()
+            continue
         await layer.group_send(group, {"type": "chat.frame", "frame": frame})
+
+
+# Board refreshes for every console leave this process at most once per gap (the first at once,
+# then one more after the gap for everything asked meanwhile). One per change filled the
+# consoles' channels in a burst of hand-overs (a channel holds 100 messages, and a console busy
+# opening a chat does not drain it), and the layer then dropped what came next: "assigned".
+CONSOLES_REFRESH_GAP = 0.5
+_consoles_refresh: dict[str, Any] = {"pending": None, "sent": -math.inf}
+
+
+def _refresh_consoles() -> None:
+    loop = asyncio.get_running_loop()
+    pending = _consoles_refresh["pending"]
+    if pending is not None and not pending.done() and pending.get_loop() is loop:
+        return  # a refresh not sent yet covers this change too
+    delay = max(0.0, _consoles_refresh["sent"] + CONSOLES_REFRESH_GAP - loop.time())
+    _consoles_refresh["pending"] = loop.create_task(_send_consoles_refresh(delay))
+
+
+async def _send_consoles_refresh(delay: float) -> None:
+    if delay:
+        await asyncio.sleep(delay)
+    loop = asyncio.get_running_loop()
+    if _consoles_refresh["pending"] is asyncio.current_task():
+        _consoles_refresh["pending"] = None  # changes from now on need another refresh
+    _consoles_refresh["sent"] = loop.time()
+    layer = get_channel_layer()
+    assert layer is not None
+    try:
+        await layer.group_send(
+            service.CONSOLES, {"type": "chat.frame", "frame": {"type": "refresh"}}
+        )
+    except Exception:
+        logger.exception("console refresh failed")
 
 
 class ChatSocket(AsyncWebsocketConsumer):
@@ -304,6 +343,7 @@ class ConsoleConsumer(ChatSocket):
     async def refresh(self) -> None:
         """Queues this agent serves (and, for supervisors, the wall), at most once a second:
         a burst of routing changes costs one recomputation per console, not one per change."""
+        self.refresh_asked = time.monotonic()  # every change asked for so far is committed
         if getattr(self, "refresh_pending", False):
             return
         self.refresh_pending = True
@@ -317,7 +357,10 @@ class ConsoleConsumer(ChatSocket):
             await asyncio.sleep(delay)
         self.refresh_pending = False
         self.refreshed_at = asyncio.get_running_loop().time()
-        for frame in await database_sync_to_async(_boards)(self.agent):
+        # Any read of the queues begun after the last ask shows what this refresh stands for,
+        # so consoles asked together (one group message) share one.
+        fresh_after = self.refresh_asked
+        for frame in await database_sync_to_async(_boards)(self.agent, fresh_after):
             await self.send_frame(frame)
 
     def ticket_for(self, frame: dict[str, Any]) -> Ticket:
@@ -446,10 +489,18 @@ class ConsoleConsumer(ChatSocket):
         await send_outbox(await database_sync_to_async(end)())
 
 
-def _boards(agent: Agent) -> list[dict[str, Any]]:
+_snapshot: Any = None
+
+
+def _boards(agent: Agent, fresh_after: float | None = None) -> list[dict[str, Any]]:
+    """In the database thread. The consoles of this process that refresh together share one
+    read of the queues: the last one, if it was taken after ``fresh_after``."""
     from kefu.routing import board
 
-    frames = [board.queues_frame(agent)]
+    global _snapshot
+    if _snapshot is None or fresh_after is None or _snapshot.started < fresh_after:
+        _snapshot = board.snapshot()
+    frames = [board.queues_frame(agent, _snapshot)]
     if service.is_supervisor(agent):
-        frames.append(board.wall_frame())
+        frames.append(board.wall_frame(_snapshot))
     return frames
