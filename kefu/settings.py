@@ -121,10 +121,16 @@ else:
                 "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
             },
             "TEST": {"NAME": os.environ.get("KEFU_TEST_SQLITE_NAME") or None},
+            # Reconnecting (and re-running the PRAGMAs) for every request cost almost half of
+            # the database thread's time under chat load.
+            "CONN_MAX_AGE": None,
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Frames a socket may have waiting before the channel layer drops more (its default is 100,
+# which a console can exceed in a burst of hand-overs).
+CHANNEL_CAPACITY = 1000
 if REDIS_URL:
     CACHES = {
         "default": {
@@ -137,14 +143,22 @@ if REDIS_URL:
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
             "CONFIG": {
-                "hosts": [REDIS_URL],
+                # redis-py refuses (rather than waits) beyond its pool size: size it for
+                # every socket of a busy process.
+                "hosts": [{"address": REDIS_URL, "max_connections": 5000}],
                 "prefix": os.environ.get("KEFU_CHANNEL_PREFIX", "kefu"),
+                "capacity": CHANNEL_CAPACITY,
             },
         }
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels.layers.InMemoryChannelLayer",
+            "CONFIG": {"capacity": CHANNEL_CAPACITY},
+        }
+    }
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

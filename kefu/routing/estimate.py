@@ -68,18 +68,30 @@ def ranked(entries: list[QueueEntry], now: datetime) -> list[QueueEntry]:
     return sorted(entries, key=lambda e: (-score(e, now), e.enqueued_at, e.pk))
 
 
-def places(entries: list[QueueEntry], pool: list[AgentSlotInfo], now: datetime) -> list[Place]:
-    """Position and estimate of every waiting chat. Chats compete with those ranked ahead of them
-    for the same agents, so the position counts those whose eligible agents overlap."""
+def places(
+    entries: list[QueueEntry],
+    pool: list[AgentSlotInfo],
+    now: datetime,
+    only: set[int] | None = None,
+) -> list[Place]:
+    """Position and estimate of waiting chats (all, or the tickets in ``only``). Chats compete
+    with those ranked ahead of them for the same agents, so the position counts those whose
+    eligible agents overlap."""
     order = ranked(entries, now)
     handle_by_queue: dict[int, float] = {}
-    eligible_ids: dict[int, frozenset[int]] = {}
+    agents_by_queue: dict[tuple[int, bool], list[AgentSlotInfo]] = {}
+    eligible_ids: list[frozenset[int]] = []
     result = []
     for index, entry in enumerate(order):
-        agents = eligible(pool, entry.queue, overflowed=entry.overflowed)
+        key = (entry.queue_id, entry.overflowed)
+        if key not in agents_by_queue:
+            agents_by_queue[key] = eligible(pool, entry.queue, overflowed=entry.overflowed)
+        agents = agents_by_queue[key]
         ids = frozenset(a.agent_id for a in agents)
-        eligible_ids[entry.pk] = ids
-        ahead = sum(1 for other in order[:index] if eligible_ids[other.pk] & ids) if ids else index
+        eligible_ids.append(ids)
+        if only is not None and entry.ticket_id not in only:
+            continue
+        ahead = sum(1 for other in eligible_ids[:index] if other & ids) if ids else index
         if entry.queue_id not in handle_by_queue:
             handle_by_queue[entry.queue_id] = handle_seconds(entry.queue, now)
         free = sum(a.free for a in agents)

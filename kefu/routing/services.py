@@ -22,7 +22,7 @@ from kefu.events.services import record_event
 from kefu.tickets import actions as tickets
 from kefu.tickets.models import ChatState, Priority, Ticket
 
-from .estimate import places, ranked
+from .estimate import Place, places, ranked
 from .models import Presence, PresenceStatus, Queue, QueueEntry
 from .pool import AgentSlotInfo, eligible, load_pool
 from .triage import triage
@@ -64,9 +64,7 @@ def enqueue(
         entry = QueueEntry.objects.create(
             ticket=ticket, queue=queue, priority_class=decision.priority_class, reason=reason
         )
-        now = timezone.now()
-        entries = list(QueueEntry.objects.select_related("queue", "queue__fallback"))
-        for place in places(entries, load_pool(), now):
+        for place in queue_places(only={ticket.pk}):
             if place.entry_id == entry.pk:
                 entry.estimate_seconds = place.estimate_seconds
                 entry.save(update_fields=["estimate_seconds"])
@@ -244,9 +242,9 @@ def finished(agent_id: int) -> None:
     Presence.objects.filter(agent_id=agent_id).update(idle_since=timezone.now())
 
 
-def queue_places(now: datetime | None = None) -> list:  # type: ignore[type-arg]
+def queue_places(now: datetime | None = None, only: set[int] | None = None) -> list[Place]:
     now = now or timezone.now()
     entries = list(QueueEntry.objects.select_related("queue", "queue__fallback"))
     if not entries:
         return []
-    return places(entries, load_pool(), now)
+    return places(entries, load_pool(), now, only)

@@ -24,6 +24,7 @@ _customers: dict[int, set[str]] = {}
 _agents: dict[int, set[str]] = {}
 _task: asyncio.Task[None] | None = None
 _ticks = 0
+_told: dict[int, dict[str, Any]] = {}  # the last place-in-line frame sent to each customer
 BOARD_EVERY_TICKS = 5
 
 
@@ -68,16 +69,23 @@ async def _run() -> None:
 async def tick() -> None:
     from .consumers import send_outbox
 
-    outbox, places = await database_sync_to_async(_work)(list(_agents))
+    outbox, places = await database_sync_to_async(_work)(list(_agents), set(_customers))
     await send_outbox(outbox)
     layer = get_channel_layer()
     assert layer is not None
     for ticket_id, frame in places:
-        for channel in list(_customers.get(ticket_id, ())):  # only this process's customers
+        if _told.get(ticket_id) == frame:
+            continue  # nothing new for this customer
+        _told[ticket_id] = frame
+        for channel in list(_customers.get(ticket_id, ())):
             await layer.send(channel, {"type": "chat.frame", "frame": frame})
+    for ticket_id in set(_told) - {ticket_id for ticket_id, _frame in places}:
+        del _told[ticket_id]
 
 
-def _work(agent_ids: list[int]) -> tuple[service.Outbox, list[tuple[int, dict[str, Any]]]]:
+def _work(
+    agent_ids: list[int], customers: set[int]
+) -> tuple[service.Outbox, list[tuple[int, dict[str, Any]]]]:
     from kefu.routing import services as routing
 
     routing.heartbeat(agent_ids)
@@ -87,5 +95,9 @@ def _work(agent_ids: list[int]) -> tuple[service.Outbox, list[tuple[int, dict[st
     _ticks += 1
     if outbox.items or _ticks % BOARD_EVERY_TICKS == 0:
         outbox.refresh_consoles()  # waits grow even when nothing happens
-    places = [(int(group.split("-")[1]), frame) for group, frame in service.queue_updates().items]
+    # Only this process's customers, and (in tick) only when their place or estimate changed.
+    places = [
+        (int(group.split("-")[1]), frame)
+        for group, frame in service.queue_updates(only=customers).items
+    ]
     return outbox, places

@@ -214,7 +214,7 @@ class CustomerConsumer(ChatSocket):
         for message in await self.load_backlog(conversation, after):
             await self.send_message(message)
         if ticket.chat_state == "queued":
-            await send_outbox(await database_sync_to_async(service.queue_updates)())
+            await send_outbox(await database_sync_to_async(service.queue_updates)({ticket.pk}))
 
     async def on_message(self, frame: dict[str, Any]) -> None:
         ticket = self.require_chat()

@@ -231,7 +231,7 @@ def _to_queue(ticket: Ticket, *, reason: str, urgent: bool) -> Outbox:
     notice, _created = tickets.post_message(ticket, author=Author.SYSTEM, text=text, kind="queued")
     outbox.message(ticket, notice)
     outbox.to_customer(ticket, {"type": "state", "state": ChatState.QUEUED})
-    outbox.extend(queue_updates())
+    outbox.extend(queue_updates(only={ticket.pk}))
     outbox.extend(run_dispatch())
     outbox.refresh_consoles()
     return outbox
@@ -324,9 +324,10 @@ def _announce_assignment(ticket_id: int, agent_id: int, queue: str | None) -> Ou
     return outbox
 
 
-def queue_updates() -> Outbox:
+def queue_updates(only: set[int] | None = None) -> Outbox:
+    """Place-in-line frames for waiting customers (all, or the tickets in ``only``)."""
     outbox = Outbox()
-    for place in routing.queue_places():
+    for place in routing.queue_places(only=only):
         outbox.items.append(
             (
                 customer_group(place.ticket_id),
@@ -543,7 +544,6 @@ def agent_receipt(agent: Agent, ticket: Ticket, delivered: Any, read: Any) -> Ou
 def agent_accept(agent: Agent, ticket: Ticket) -> Outbox:
     assignment = routing.accept(agent, ticket)
     outbox = _announce_assignment(assignment.ticket_id, assignment.agent_id, assignment.queue)
-    outbox.extend(queue_updates())
     outbox.refresh_consoles()
     return outbox
 
@@ -554,7 +554,6 @@ def agent_presence(agent: Agent, status: Any) -> Outbox:
     if status == "offline":
         outbox.extend(release_lost_agents())
     outbox.extend(run_dispatch())
-    outbox.extend(queue_updates())
     outbox.refresh_consoles()
     return outbox
 
@@ -591,7 +590,7 @@ def agent_transfer(
         routing.requeue(ticket, reason="transfer", front=True, team=target_team)
         outbox.to_customer(ticket, {"type": "state", "state": ChatState.QUEUED})
         outbox.extend(run_dispatch())
-        outbox.extend(queue_updates())
+        outbox.extend(queue_updates(only={ticket.pk}))
     if previous and previous != (target_agent.pk if target_agent else None):
         outbox.to_agent(
             previous,
