@@ -17,6 +17,7 @@ from channels.layers import get_channel_layer
 from django.conf import settings
 
 from . import service
+from .outbox import Outbox
 
 logger = logging.getLogger(__name__)
 
@@ -85,7 +86,7 @@ async def tick() -> None:
 
 def _work(
     agent_ids: list[int], customers: set[int]
-) -> tuple[service.Outbox, list[tuple[int, dict[str, Any]]]]:
+) -> tuple[Outbox, list[tuple[int, dict[str, Any]]]]:
     from kefu.routing import services as routing
 
     routing.heartbeat(agent_ids)

@@ -26,6 +26,7 @@ from kefu.tickets.models import Ticket
 
 from . import clock, service
 from .frames import conversation_token
+from .outbox import CONSOLES, Outbox, agent_group, customer_group, staff_group
 
 logger = logging.getLogger(__name__)
 
@@ -33,11 +34,11 @@ LANGUAGES = {"zh-hans", "en"}
 REFRESH_INTERVAL = 1.0  # seconds between two queue boards sent to one console
 
 
-async def send_outbox(outbox: service.Outbox) -> None:
+async def send_outbox(outbox: Outbox) -> None:
     layer = get_channel_layer()
     assert layer is not None
     for group, frame in outbox.items:
-        if group == service.CONSOLES and frame.get("type") == "refresh":
+        if group == CONSOLES and frame.get("type") == "refresh":
             _refresh_consoles()
             continue
         await layer.group_send(group, {"type": "chat.frame", "frame": frame})
@@ -70,9 +71,7 @@ async def _send_consoles_refresh(delay: float) -> None:
     layer = get_channel_layer()
     assert layer is not None
     try:
-        await layer.group_send(
-            service.CONSOLES, {"type": "chat.frame", "frame": {"type": "refresh"}}
-        )
+        await layer.group_send(CONSOLES, {"type": "chat.frame", "frame": {"type": "refresh"}})
     except Exception:
         logger.exception("console refresh failed")
 
@@ -176,7 +175,7 @@ class CustomerConsumer(ChatSocket):
         if self.ticket is not None:
             clock.forget_customer(self.ticket.pk, self.channel_name)
             await self.channel_layer.group_discard(
-                service.customer_group(self.ticket.pk), self.channel_name
+                customer_group(self.ticket.pk), self.channel_name
             )
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
@@ -207,7 +206,7 @@ class CustomerConsumer(ChatSocket):
         )
         # Subscribe before reading the backlog: anything stored in between arrives both ways
         # and the per-socket sequence check drops the copy.
-        await self.channel_layer.group_add(service.customer_group(ticket.pk), self.channel_name)
+        await self.channel_layer.group_add(customer_group(ticket.pk), self.channel_name)
         clock.remember_customer(ticket.pk, self.channel_name)
         self.sent[conversation] = after
         await self.send_frame(welcome)
@@ -261,8 +260,8 @@ class CustomerConsumer(ChatSocket):
         )
 
 
-def _typing(ticket: Ticket, author: str, active: bool) -> service.Outbox:
-    outbox = service.Outbox()
+def _typing(ticket: Ticket, author: str, active: bool) -> Outbox:
+    outbox = Outbox()
     frame = {"type": "typing", "author": author, "active": active}
     if author == "customer":
         outbox.to_staff(ticket, frame)
@@ -308,8 +307,8 @@ class ConsoleConsumer(ChatSocket):
             return
         self.agent = user
         await super().connect()
-        await self.channel_layer.group_add(service.agent_group(user.pk), self.channel_name)
-        await self.channel_layer.group_add(service.CONSOLES, self.channel_name)
+        await self.channel_layer.group_add(agent_group(user.pk), self.channel_name)
+        await self.channel_layer.group_add(CONSOLES, self.channel_name)
         clock.remember_agent(user.pk, self.channel_name)
         await self.send_frame(await database_sync_to_async(service.welcome_for_agent)(user))
         await self.refresh()
@@ -321,14 +320,10 @@ class ConsoleConsumer(ChatSocket):
         if task is not None:
             task.cancel()
         clock.forget_agent(self.agent.pk, self.channel_name)
-        await self.channel_layer.group_discard(
-            service.agent_group(self.agent.pk), self.channel_name
-        )
-        await self.channel_layer.group_discard(service.CONSOLES, self.channel_name)
+        await self.channel_layer.group_discard(agent_group(self.agent.pk), self.channel_name)
+        await self.channel_layer.group_discard(CONSOLES, self.channel_name)
         for ticket_id in self.tickets.values():
-            await self.channel_layer.group_discard(
-                service.staff_group(ticket_id), self.channel_name
-            )
+            await self.channel_layer.group_discard(staff_group(ticket_id), self.channel_name)
 
     async def chat_frame(self, event: dict[str, Any]) -> None:
         frame = event["frame"]
@@ -383,7 +378,7 @@ class ConsoleConsumer(ChatSocket):
             after if isinstance(after, int) and not isinstance(after, bool) and after >= 0 else 0
         )
         self.tickets[conversation] = ticket.pk
-        await self.channel_layer.group_add(service.staff_group(ticket.pk), self.channel_name)
+        await self.channel_layer.group_add(staff_group(ticket.pk), self.channel_name)
         self.sent[conversation] = after
         await self.send_frame(details)
         for message in await self.load_backlog(conversation, after):
@@ -393,7 +388,7 @@ class ConsoleConsumer(ChatSocket):
         assert self.agent is not None
         agent = self.agent
 
-        def accept() -> service.Outbox:
+        def accept() -> Outbox:
             return service.agent_accept(agent, self.ticket_for(frame))
 
         await send_outbox(await database_sync_to_async(accept)())
@@ -414,7 +409,7 @@ class ConsoleConsumer(ChatSocket):
         assert self.agent is not None
         agent = self.agent
 
-        def say() -> tuple[Any, bool, service.Outbox]:
+        def say() -> tuple[Any, bool, Outbox]:
             return service.agent_message(
                 agent,
                 self.ticket_for(frame),
@@ -450,7 +445,7 @@ class ConsoleConsumer(ChatSocket):
         assert self.agent is not None
         agent = self.agent
 
-        def receipt() -> service.Outbox:
+        def receipt() -> Outbox:
             return service.agent_receipt(agent, self.ticket_for(frame), delivered, read)
 
         await send_outbox(await database_sync_to_async(receipt)())
@@ -459,7 +454,7 @@ class ConsoleConsumer(ChatSocket):
         assert self.agent is not None
         agent = self.agent
 
-        def transfer() -> service.Outbox:
+        def transfer() -> Outbox:
             return service.agent_transfer(
                 agent,
                 self.ticket_for(frame),
@@ -474,7 +469,7 @@ class ConsoleConsumer(ChatSocket):
         assert self.agent is not None
         agent = self.agent
 
-        def keep() -> service.Outbox:
+        def keep() -> Outbox:
             return service.agent_keep_as_ticket(agent, self.ticket_for(frame))
 
         await send_outbox(await database_sync_to_async(keep)())
@@ -483,7 +478,7 @@ class ConsoleConsumer(ChatSocket):
         assert self.agent is not None
         agent = self.agent
 
-        def end() -> service.Outbox:
+        def end() -> Outbox:
             return service.agent_end(agent, self.ticket_for(frame), frame.get("resolution"))
 
         await send_outbox(await database_sync_to_async(end)())

@@ -6,11 +6,6 @@ fan out once the writes have committed; the consumers only parse frames and send
 
 from __future__ import annotations
 
-import dataclasses
-from dataclasses import dataclass, field
-from datetime import datetime
-from decimal import Decimal
-from enum import Enum
 from typing import Any
 
 from django.db import transaction
@@ -23,65 +18,16 @@ from kefu.assistant import actions as assistant_actions
 from kefu.assistant.engine import AssistantError, respond, summarize
 from kefu.assistant.secrets import mask_secrets
 from kefu.errors import ApiError
-from kefu.exchange.backoffice import ExchangeError, get_backoffice
 from kefu.routing import services as routing
 from kefu.routing.models import QueueEntry
 from kefu.tickets import actions as tickets
 from kefu.tickets.models import Attachment, Author, CannedReply, ChatState, Message, Ticket
 
 from .frames import chat_summary, conversation_token, message_frame, token_matches
+from .outbox import Outbox, customer_group
+from .profile import customer_profile
 
-CONSOLES = "consoles"
 RESOLUTIONS_KEEPING_OPEN = {"transferred_to_ticket"}
-
-
-def customer_group(ticket_id: int) -> str:
-    return f"chat-{ticket_id}-customer"
-
-
-def staff_group(ticket_id: int) -> str:
-    return f"chat-{ticket_id}-staff"
-
-
-def agent_group(agent_id: int) -> str:
-    return f"agent-{agent_id}"
-
-
-@dataclass
-class Outbox:
-    """Frames for channel-layer groups, sent after the writes that produced them committed."""
-
-    items: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
-
-    def to_customer(self, ticket: Ticket, frame: dict[str, Any]) -> None:
-        self.items.append((customer_group(ticket.pk), frame))
-
-    def to_staff(self, ticket: Ticket, frame: dict[str, Any]) -> None:
-        self.items.append(
-            (staff_group(ticket.pk), {**frame, "conversation": str(ticket.public_id)})
-        )
-
-    def to_both(self, ticket: Ticket, frame: dict[str, Any]) -> None:
-        self.to_customer(ticket, frame)
-        self.to_staff(ticket, frame)
-
-    def to_agent(self, agent_id: int, frame: dict[str, Any]) -> None:
-        self.items.append((agent_group(agent_id), frame))
-
-    def message(self, ticket: Ticket, message: Message) -> None:
-        frame = message_frame(
-            message, conversation=str(ticket.public_id), token=conversation_token(ticket)
-        )
-        self.items.append((staff_group(ticket.pk), frame))
-        if not message.internal:
-            self.items.append((customer_group(ticket.pk), frame))
-
-    def refresh_consoles(self) -> None:
-        if (CONSOLES, {"type": "refresh"}) not in self.items:
-            self.items.append((CONSOLES, {"type": "refresh"}))
-
-    def extend(self, other: Outbox) -> None:
-        self.items.extend(other.items)
 
 
 # -- the customer's side ----------------------------------------------------------------------
@@ -433,53 +379,6 @@ def chat_details(ticket: Ticket) -> dict[str, Any]:
         "customer_read_seq": ticket.customer_read_seq,
         "transcript_url": reverse("chat-transcript", args=[ticket.public_id, "html"]),
     }
-
-
-def customer_profile(customer: Customer | None) -> dict[str, Any]:
-    """The exchange's view of the customer, for the agent: tier, KYC and recent money movements."""
-    if customer is None:
-        return {"identified": False}
-    backoffice = get_backoffice()
-    profile: dict[str, Any] = {
-        "identified": True,
-        "id": customer.exchange_uid,
-        "name": str(customer),
-        "vip_tier": customer.vip_tier,
-        "kyc_level": customer.kyc_level,
-        "language": customer.language,
-    }
-    try:
-        found = backoffice.profile(customer.exchange_uid)
-        profile.update(
-            {
-                "vip_tier": found.vip_tier,
-                "kyc_level": found.kyc_level,
-                "status": str(found.status),
-                "country": found.country,
-            }
-        )
-        profile["deposits"] = [
-            _plain(d) for d in backoffice.deposits(customer.exchange_uid, limit=5)
-        ]
-        profile["withdrawals"] = [
-            _plain(w) for w in backoffice.withdrawals(customer.exchange_uid, limit=5)
-        ]
-    except ExchangeError as exc:
-        profile["exchange_error"] = exc.code
-    return profile
-
-
-def _plain(record: Any) -> dict[str, Any]:
-    def plain(value: Any) -> Any:
-        if isinstance(value, Decimal):
-            return str(value)
-        if isinstance(value, datetime):
-            return value.isoformat()
-        if isinstance(value, Enum):
-            return str(value.value)
-        return value
-
-    return {k: plain(v) for k, v in dataclasses.asdict(record).items()}
 
 
 def agent_message(
