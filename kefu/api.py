@@ -34,7 +34,8 @@ def error(
 
 @api.exception_handler(ApiError)
 def on_api_error(request: HttpRequest, exc: ApiError) -> HttpResponse:
-    return error(request, exc.status, exc.code, exc.message)
+    extra = {"details": exc.details} if exc.details else {}
+    return error(request, exc.status, exc.code, exc.message, **extra)
 
 
 @api.exception_handler(SearchError)

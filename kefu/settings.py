@@ -229,3 +229,17 @@ KEFU_ATTACHMENT_MAX_BYTES = int(os.environ.get("KEFU_ATTACHMENT_MAX_BYTES", str(
 KEFU_ATTACHMENT_MAX_SIDE = 8000
 # Origins of the exchange's pages that embed the widget from another domain ("*" for any).
 KEFU_WIDGET_ORIGINS = [o for o in os.environ.get("KEFU_WIDGET_ORIGINS", "").split(",") if o]
+
+# Tickets. A customer's reply reopens a solved ticket within the reopen window (after it, the
+# ticket closes and a reply opens a follow-up). Duplicates: an open ticket of the same customer
+# with the same ids, or in the same category with this much word overlap within these days.
+KEFU_TICKET_MAX_MESSAGE = 20000
+KEFU_REOPEN_DAYS = int(os.environ.get("KEFU_REOPEN_DAYS", "7"))
+KEFU_DUPLICATE_DAYS = int(os.environ.get("KEFU_DUPLICATE_DAYS", "7"))
+KEFU_DUPLICATE_SIMILARITY = float(os.environ.get("KEFU_DUPLICATE_SIMILARITY", "0.6"))
+# Priority requests denied this many times within these days flag the customer to agents.
+KEFU_PRIORITY_ABUSE_THRESHOLD = int(os.environ.get("KEFU_PRIORITY_ABUSE_THRESHOLD", "3"))
+KEFU_PRIORITY_ABUSE_DAYS = int(os.environ.get("KEFU_PRIORITY_ABUSE_DAYS", "30"))
+# A customer may ask for a supervisor once a ticket has been open this long (complaints,
+# urgent tickets and breached SLAs: at once).
+KEFU_ESCALATION_AFTER_HOURS = int(os.environ.get("KEFU_ESCALATION_AFTER_HOURS", "24"))

@@ -15,6 +15,7 @@ TEAMS = [
     ("account-kyc", "Account and KYC"),
     ("api", "API"),
     ("general", "General"),
+    ("complaints", "Complaints"),
 ]
 SKILLS = [
     ("security", "Security"),

@@ -99,6 +99,13 @@ class Customer(models.Model):
     language = models.CharField(
         _("language"), max_length=10, choices=SupportLanguage.choices, default=SupportLanguage.EN
     )
+    email = models.EmailField(_("email"), blank=True, db_index=True)
+    anti_phishing_code = models.CharField(
+        _("anti-phishing code"),
+        max_length=20,
+        blank=True,
+        help_text=_("Shown in every email we send, so the customer can tell ours from fakes."),
+    )
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
 
     class Meta:

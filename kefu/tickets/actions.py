@@ -69,6 +69,7 @@ def post_message(
     internal: bool = False,
     attachment: Attachment | None = None,
     kind: str = "",
+    channel: str = "",
 ) -> tuple[Message, bool]:
     """Store a message with the ticket's next number. A ``client_id`` already stored on this
     ticket returns that message and ``False``: retries after a lost acknowledgement are safe."""
@@ -92,6 +93,7 @@ def post_message(
                 kind=kind,
                 client_id=client_id,
                 attachment=attachment,
+                channel=channel or locked.channel,
             )
             updates: dict[str, Any] = {"last_seq": seq, "updated_at": timezone.now()}
             if author == Author.CUSTOMER and locked.status == Status.PENDING:

@@ -19,38 +19,57 @@ from kefu.events.services import record_event
 from .models import Attachment, Ticket
 
 IMAGE_TYPES = {"PNG": "image/png", "JPEG": "image/jpeg", "GIF": "image/gif", "WEBP": "image/webp"}
-EXTENSIONS = {"image/png": "png", "image/jpeg": "jpg", "image/gif": "gif", "image/webp": "webp"}
+EXTENSIONS = {
+    "image/png": "png",
+    "image/jpeg": "jpg",
+    "image/gif": "gif",
+    "image/webp": "webp",
+    "application/pdf": "pdf",
+}
 
 
 def store_image(ticket: Ticket, upload: UploadedFile) -> Attachment:
-    limit = settings.KEFU_ATTACHMENT_MAX_BYTES
-    if upload.size is None or upload.size > limit:
-        raise ApiError(
-            "attachment_too_large", f"Images are limited to {limit // (1024 * 1024)} MiB.", 413
-        )
-    data = upload.read(limit + 1)
-    if len(data) > limit:
-        raise ApiError(
-            "attachment_too_large", f"Images are limited to {limit // (1024 * 1024)} MiB.", 413
-        )
-    content_type, width, height = _sniff_image(data)
-    side = settings.KEFU_ATTACHMENT_MAX_SIDE
-    if width > side or height > side or width < 1 or height < 1:
-        raise ApiError(
-            "attachment_dimensions", f"Images may be at most {side} pixels on a side.", 400
-        )
-    stem = get_valid_filename((upload.name or "image").rsplit(".", 1)[0])[:80] or "image"
-    name = f"{stem}.{EXTENSIONS[content_type]}"
+    """An image sent in chat; anything else is refused."""
+    return store_attachment(ticket, upload.name or "image", _read(upload), images_only=True)
+
+
+def store_upload(ticket: Ticket, upload: UploadedFile) -> Attachment:
+    """A screenshot or document attached to a ticket (images and PDFs)."""
+    return store_attachment(ticket, upload.name or "file", _read(upload))
+
+
+def store_attachment(
+    ticket: Ticket, name: str, data: bytes, *, images_only: bool = False
+) -> Attachment:
+    """Keep ``data`` as an attachment of ``ticket`` if its bytes are an allowed type.
+
+    The name's extension is replaced by the sniffed type's, so an executable renamed to .png is
+    refused and a PDF renamed to .exe is stored as .pdf.
+    """
+    _check_size(len(data))
+    width: int | None = None
+    height: int | None = None
+    if data.startswith(b"%PDF-") and not images_only:
+        content_type = "application/pdf"
+    else:
+        content_type, width, height = _sniff_image(data, images_only=images_only)
+        side = settings.KEFU_ATTACHMENT_MAX_SIDE
+        if width > side or height > side or width < 1 or height < 1:
+            raise ApiError(
+                "attachment_dimensions", f"Images may be at most {side} pixels on a side.", 400
+            )
+    stem = get_valid_filename(name.rsplit(".", 1)[0])[:80] or "file"
+    filename = f"{stem}.{EXTENSIONS[content_type]}"
     attachment = Attachment(
         ticket=ticket,
-        name=name,
+        name=filename,
         content_type=content_type,
         size=len(data),
         width=width,
         height=height,
         sha256=hashlib.sha256(data).hexdigest(),
     )
-    attachment.file.save(name, ContentFile(data), save=False)
+    attachment.file.save(filename, ContentFile(data), save=False)
     try:
         attachment.save()
         record_event(
@@ -64,7 +83,33 @@ def store_image(ticket: Ticket, upload: UploadedFile) -> Attachment:
     return attachment
 
 
-def _sniff_image(data: bytes) -> tuple[str, int, int]:
+def _read(upload: UploadedFile) -> bytes:
+    limit = settings.KEFU_ATTACHMENT_MAX_BYTES
+    if upload.size is None:
+        raise ApiError("attachment_too_large", _too_large(), 413)
+    _check_size(upload.size)
+    data = upload.read(limit + 1)
+    _check_size(len(data))
+    return bytes(data)
+
+
+def _check_size(size: int) -> None:
+    if size > settings.KEFU_ATTACHMENT_MAX_BYTES:
+        raise ApiError("attachment_too_large", _too_large(), 413)
+    if size == 0:
+        raise ApiError("attachment_empty", "The file is empty.", 400)
+
+
+def _too_large() -> str:
+    return f"Files are limited to {settings.KEFU_ATTACHMENT_MAX_BYTES // (1024 * 1024)} MiB."
+
+
+def _sniff_image(data: bytes, *, images_only: bool) -> tuple[str, int, int]:
+    refused = (
+        "Only PNG, JPEG, GIF and WebP images can be sent."
+        if images_only
+        else "Only images (PNG, JPEG, GIF, WebP) and PDF documents can be attached."
+    )
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
@@ -76,9 +121,7 @@ def _sniff_image(data: bytes) -> tuple[str, int, int]:
     except (Image.DecompressionBombWarning, Image.DecompressionBombError):
         raise ApiError("attachment_dimensions", "The image is too large.", 400) from None
     except Exception:
-        raise ApiError(
-            "attachment_type", "Only PNG, JPEG, GIF and WebP images can be sent.", 415
-        ) from None
+        raise ApiError("attachment_type", refused, 415) from None
     if kind not in IMAGE_TYPES:
-        raise ApiError("attachment_type", "Only PNG, JPEG, GIF and WebP images can be sent.", 415)
+        raise ApiError("attachment_type", refused, 415)
     return IMAGE_TYPES[kind], width, height

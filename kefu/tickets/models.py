@@ -50,6 +50,11 @@ class Priority(models.TextChoices):
     URGENT = "urgent", _("urgent")
 
 
+class Kind(models.TextChoices):
+    REQUEST = "request", _("request")
+    COMPLAINT = "complaint", _("complaint")
+
+
 class Resolution(models.TextChoices):
     SOLVED = "solved", _("solved")
     ANSWERED = "answered", _("question answered")
@@ -82,6 +87,33 @@ class Ticket(models.Model):
         _("language"), max_length=10, choices=SupportLanguage.choices, default=SupportLanguage.EN
     )
     subject = models.CharField(_("subject"), max_length=200, blank=True)
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.REQUEST)
+    category = models.CharField(_("category"), max_length=40, blank=True)
+    fields = models.JSONField(_("fields"), default=dict, blank=True)
+    tags = models.JSONField(_("tags"), default=list, blank=True)
+    requester_email = models.EmailField(_("requester email"), blank=True, db_index=True)
+    cc = models.JSONField(_("CC"), default=list, blank=True)
+    requested_priority = models.CharField(
+        _("requested priority"), max_length=10, choices=Priority.choices, blank=True
+    )
+    escalation_level = models.PositiveSmallIntegerField(_("escalation level"), default=0)
+    escalated_at = models.DateTimeField(_("escalated at"), null=True, blank=True)
+    merged_into = models.ForeignKey(
+        "self",
+        verbose_name=_("merged into"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="merged_tickets",
+    )
+    duplicate_of = models.ForeignKey(
+        "self",
+        verbose_name=_("possible duplicate of"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="possible_duplicates",
+    )
     team = models.ForeignKey(
         Team, verbose_name=_("team"), null=True, blank=True, on_delete=models.SET_NULL
     )
@@ -114,11 +146,34 @@ class Ticket(models.Model):
     queued_at = models.DateTimeField(_("queued at"), null=True, blank=True)
     assigned_at = models.DateTimeField(_("assigned at"), null=True, blank=True)
     ended_at = models.DateTimeField(_("chat ended at"), null=True, blank=True)
+    first_response_at = models.DateTimeField(_("first response at"), null=True, blank=True)
+    awaiting_agent_since = models.DateTimeField(
+        _("waiting for an agent since"), null=True, blank=True
+    )
+    solved_at = models.DateTimeField(_("solved at"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    reopened_count = models.PositiveSmallIntegerField(_("times reopened"), default=0)
+    # SLA clocks: deadlines, moved forward by pauses; ``next_breach_at`` is the earliest running
+    # one so that lists sort by time to breach and the scanner reads one index.
+    sla_policy = models.ForeignKey(
+        "SlaPolicy", verbose_name=_("SLA policy"), null=True, blank=True, on_delete=models.SET_NULL
+    )
+    first_response_due = models.DateTimeField(_("first response due"), null=True, blank=True)
+    next_response_due = models.DateTimeField(_("next response due"), null=True, blank=True)
+    resolution_due = models.DateTimeField(_("resolution due"), null=True, blank=True)
+    next_breach_at = models.DateTimeField(_("next breach at"), null=True, blank=True)
+    sla_paused_at = models.DateTimeField(_("SLA paused at"), null=True, blank=True)
+    sla_warned = models.JSONField(_("SLA clocks warned"), default=list, blank=True)
+    sla_breached = models.JSONField(_("SLA clocks breached"), default=list, blank=True)
 
     class Meta:
         verbose_name = _("ticket")
         verbose_name_plural = _("tickets")
         ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["next_breach_at"], name="ticket_next_breach"),
+            models.Index(fields=["customer", "status"], name="ticket_customer_status"),
+        ]
 
     def __str__(self) -> str:
         return self.number
@@ -173,6 +228,7 @@ class Message(models.Model):
     text = models.TextField(_("text"), blank=True)
     internal = models.BooleanField(_("internal note"), default=False)
     kind = models.CharField(_("kind"), max_length=20, blank=True)
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices, blank=True)
     client_id = models.CharField(_("client id"), max_length=64, blank=True)
     attachment = models.ForeignKey(
         Attachment, verbose_name=_("attachment"), null=True, blank=True, on_delete=models.SET_NULL
@@ -233,3 +289,53 @@ class CannedReply(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class BusinessHours(models.Model):
+    """When a team works, for SLA clocks that only run in working time. ``week`` maps ISO
+    weekday numbers ("1" = Monday) to lists of ["HH:MM", "HH:MM"] intervals in ``timezone``."""
+
+    name = models.CharField(_("name"), max_length=100)
+    timezone = models.CharField(_("time zone"), max_length=64, default="UTC")
+    week = models.JSONField(_("weekly hours"), default=dict)
+    holidays = models.JSONField(_("holidays"), default=list, blank=True)
+
+    class Meta:
+        verbose_name = _("business hours")
+        verbose_name_plural = _("business hours")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SlaPolicy(models.Model):
+    """Targets for one kind of ticket; the most specific matching policy applies (see sla)."""
+
+    name = models.CharField(_("name"), max_length=100)
+    priority = models.CharField(_("priority"), max_length=10, choices=Priority.choices, blank=True)
+    min_vip_tier = models.PositiveSmallIntegerField(_("minimum VIP tier"), default=0)
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices, blank=True)
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, blank=True)
+    first_response_minutes = models.PositiveIntegerField(_("first response (minutes)"))
+    next_response_minutes = models.PositiveIntegerField(_("next response (minutes)"))
+    resolution_minutes = models.PositiveIntegerField(_("resolution (minutes)"))
+    warn_before_minutes = models.PositiveIntegerField(_("warn before breach (minutes)"), default=15)
+    team = models.ForeignKey(
+        Team, verbose_name=_("team"), null=True, blank=True, on_delete=models.CASCADE
+    )
+    business_hours = models.ForeignKey(
+        BusinessHours,
+        verbose_name=_("business hours"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        help_text=_("Empty: the clock runs 24/7."),
+    )
+
+    class Meta:
+        verbose_name = _("SLA policy")
+        verbose_name_plural = _("SLA policies")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
