@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('accounts', '0003_customer_anti_phishing_code_customer_email'),
+        ('accounts', '0003_customer_email'),
         ('assistant', '0001_initial'),
         ('tickets', '0001_initial'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
