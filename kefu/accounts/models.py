@@ -115,3 +115,25 @@ class Customer(models.Model):
 
     def __str__(self) -> str:
         return self.display_name or self.exchange_uid
+
+
+class SavedTicketView(models.Model):
+    """An agent's named ticket list: the filters and sort order of the list page, as a query
+    string, so that "my urgent deposits, soonest breach first" is one click."""
+
+    agent = models.ForeignKey(
+        Agent, verbose_name=_("agent"), on_delete=models.CASCADE, related_name="saved_views"
+    )
+    name = models.CharField(_("name"), max_length=60)
+    query = models.CharField(_("filters"), max_length=500)
+
+    class Meta:
+        verbose_name = _("saved ticket view")
+        verbose_name_plural = _("saved ticket views")
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["agent", "name"], name="saved_view_name_unique")
+        ]
+
+    def __str__(self) -> str:
+        return self.name

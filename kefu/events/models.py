@@ -8,6 +8,18 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
+class ImmutableHistory(Exception):
+    """Raised on an attempt to change or delete an event: the audit trail is append-only."""
+
+
+class EventQuerySet(models.QuerySet["Event"]):
+    def update(self, **kwargs: object) -> int:
+        raise ImmutableHistory("Events cannot be changed.")
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise ImmutableHistory("Events cannot be deleted.")
+
+
 class Event(models.Model):
     """Something that changed, who changed it and what it was about.
 
@@ -28,6 +40,8 @@ class Event(models.Model):
     data = models.JSONField(_("data"), default=dict, blank=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now, db_index=True)
 
+    objects = EventQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("event")
         verbose_name_plural = _("events")
@@ -36,3 +50,11 @@ class Event(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.subject_type}:{self.subject_id}"
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        if not self._state.adding:
+            raise ImmutableHistory("Events cannot be changed.")
+        super().save(*args, **kwargs)  # type: ignore[arg-type]
+
+    def delete(self, *args: object, **kwargs: object) -> tuple[int, dict[str, int]]:
+        raise ImmutableHistory("Events cannot be deleted.")

@@ -192,8 +192,10 @@ def rate(ticket: Ticket, score: Any, comment: Any) -> SatisfactionRating:
         comment = ""
     if not isinstance(comment, str) or len(comment) > settings.KEFU_CHAT_MAX_MESSAGE:
         raise ApiError("invalid_rating", "The comment is text of at most 2000 characters.")
-    if ticket.chat_state != ChatState.ENDED:
+    if ticket.channel == Channel.CHAT and ticket.chat_state != ChatState.ENDED:
         raise ApiError("chat_not_ended", "The survey opens when the chat has ended.")
+    if ticket.channel != Channel.CHAT and ticket.status not in (Status.SOLVED, Status.CLOSED):
+        raise ApiError("ticket_not_solved", "The survey opens when the ticket is resolved.")
     with transaction.atomic():
         rating, created = SatisfactionRating.objects.get_or_create(
             ticket=ticket, defaults={"score": score, "comment": comment.strip()}

@@ -1,0 +1,259 @@
+"""Opening a ticket, from whichever channel: validated fields, a priority the rules allow, a
+link to the case it repeats, SLA clocks started — in one transaction, or not at all."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import transaction
+from django.utils.translation import gettext as _
+from django.utils.translation import override
+
+from kefu.accounts.models import Customer, SupportLanguage, Team
+from kefu.clock import now
+from kefu.errors import ApiError
+from kefu.events.services import record_event
+
+from .attachments import store_attachment
+from .categories import get_category, validate_fields
+from .duplicates import find_duplicate
+from .models import Attachment, Author, Kind, Message, Status, Ticket
+from .priority import decide_priority, is_abusive
+from .sla.clocks import track
+
+MAX_SUBJECT = 200
+MAX_CC = 20
+
+
+@dataclass(frozen=True)
+class NewFile:
+    """A file that comes with the opening message, stored only if the ticket is."""
+
+    name: str
+    data: bytes
+
+
+@dataclass(frozen=True)
+class OpenedTicket:
+    ticket: Ticket
+    duplicate_of: Ticket | None
+    priority_granted: bool
+    created: bool = True
+
+
+def open_ticket(
+    *,
+    channel: str,
+    subject: str,
+    text: str,
+    customer: Customer | None = None,
+    requester_email: str = "",
+    cc: Sequence[str] = (),
+    category: str = "other",
+    fields: dict[str, Any] | None = None,
+    language: str | None = None,
+    requested_priority: str = "",
+    triage: str = "",
+    files: Sequence[NewFile] = (),
+    client_id: str = "",
+) -> OpenedTicket:
+    """Open a case and store its first message. A retried ``client_id`` returns the ticket
+    the first attempt opened (``created`` False)."""
+    text = validate_message_text(text)
+    subject = _subject(subject, text)
+    requester_email = _email(requester_email, "invalid_email") if requester_email else ""
+    cc_list = _cc(cc)
+    kind_of_case = get_category(category)
+    clean_fields = validate_fields(kind_of_case, fields)
+    if customer is None and not requester_email:
+        raise ApiError("no_requester", "A ticket needs a customer or an email address.")
+    if client_id:
+        earlier = _opened_by(customer, requester_email, client_id)
+        if earlier is not None:
+            return OpenedTicket(earlier, earlier.duplicate_of, True, created=False)
+    complaint = kind_of_case.slug == "complaint"
+    decision = decide_priority(
+        kind_of_case, customer, requested=requested_priority, triage=triage, complaint=complaint
+    )
+    duplicate = find_duplicate(
+        customer=customer,
+        requester_email=requester_email,
+        category=kind_of_case,
+        fields=clean_fields,
+        text=f"{subject}\n{text}",
+    )
+    at = now()
+    stored: list[Attachment] = []
+    try:
+        with transaction.atomic():
+            ticket = Ticket.objects.create(
+                customer=customer,
+                channel=channel,
+                status=Status.NEW,
+                kind=Kind.COMPLAINT if complaint else Kind.REQUEST,
+                category=kind_of_case.slug,
+                fields=clean_fields,
+                subject=subject,
+                requester_email=requester_email or (customer.email if customer else ""),
+                cc=cc_list,
+                priority=decision.priority,
+                requested_priority=decision.requested,
+                language=language or (customer.language if customer else SupportLanguage.EN),
+                team=Team.objects.filter(slug=kind_of_case.team).first(),
+                duplicate_of=duplicate,
+                created_at=at,
+                awaiting_agent_since=at,
+            )
+            _first_message(ticket, text, channel, client_id, at)
+            for file in files:
+                attachment = store_attachment(ticket, file.name, file.data)
+                stored.append(attachment)
+                _append(ticket, Author.CUSTOMER, attachment.name, channel, at, attachment)
+            record_event(
+                "ticket.opened",
+                ticket,
+                data={
+                    "channel": channel,
+                    "category": kind_of_case.slug,
+                    "priority": decision.priority,
+                    "customer": customer.exchange_uid if customer else None,
+                },
+            )
+            _record_priority(ticket, customer, decision)
+            if duplicate is not None:
+                _link_duplicate(ticket, duplicate, channel, at)
+            changed = track(ticket, "opened", at)
+            if changed:
+                ticket.save(update_fields=changed)
+    except Exception:
+        for attachment in stored:
+            attachment.file.delete(save=False)
+        raise
+    return OpenedTicket(ticket, duplicate, decision.granted)
+
+
+def validate_message_text(text: Any) -> str:
+    if not isinstance(text, str) or not text.strip():
+        raise ApiError("text_empty", "Describe the problem in a few words.")
+    text = text.strip()
+    if len(text) > settings.KEFU_TICKET_MAX_MESSAGE:
+        raise ApiError(
+            "text_too_long",
+            f"Messages are limited to {settings.KEFU_TICKET_MAX_MESSAGE} characters.",
+        )
+    return text
+
+
+def _subject(subject: Any, text: str) -> str:
+    if not isinstance(subject, str):
+        raise ApiError("invalid_subject", "The subject is text.")
+    subject = " ".join(subject.split())
+    if len(subject) > MAX_SUBJECT:
+        raise ApiError("invalid_subject", f"The subject is limited to {MAX_SUBJECT} characters.")
+    return subject or " ".join(text.split())[:80]
+
+
+def _email(address: str, code: str) -> str:
+    try:
+        validate_email(address)
+    except ValidationError:
+        raise ApiError(code, f"{address!r} is not an email address.") from None
+    return address.strip()
+
+
+def _cc(cc: Sequence[str]) -> list[str]:
+    if isinstance(cc, str) or len(cc) > MAX_CC:
+        raise ApiError("invalid_cc", f"CC is a list of at most {MAX_CC} addresses.")
+    unique: dict[str, str] = {}
+    for address in cc:
+        unique.setdefault(_email(address, "invalid_cc").lower(), address.strip())
+    return list(unique.values())
+
+
+def _opened_by(customer: Customer | None, email: str, client_id: str) -> Ticket | None:
+    first = Message.objects.filter(seq=1, client_id=client_id).select_related("ticket")
+    first = (
+        first.filter(ticket__customer=customer)
+        if customer
+        else first.filter(ticket__requester_email__iexact=email)
+    )
+    message = first.first()
+    return message.ticket if message else None
+
+
+def _first_message(ticket: Ticket, text: str, channel: str, client_id: str, at: Any) -> None:
+    Message.objects.create(
+        ticket=ticket,
+        seq=1,
+        author=Author.CUSTOMER,
+        text=text,
+        channel=channel,
+        client_id=client_id,
+        created_at=at,
+    )
+    ticket.last_seq = 1
+    Ticket.objects.filter(pk=ticket.pk).update(last_seq=1)
+
+
+def _append(
+    ticket: Ticket,
+    author: str,
+    text: str,
+    channel: str,
+    at: Any,
+    attachment: Attachment | None = None,
+    kind: str = "",
+) -> Message:
+    """Add a message inside the opening transaction (the row is new: no lock needed)."""
+    ticket.last_seq += 1
+    message = Message.objects.create(
+        ticket=ticket,
+        seq=ticket.last_seq,
+        author=author,
+        text=text,
+        channel=channel,
+        attachment=attachment,
+        kind=kind or ("attachment" if attachment else ""),
+        created_at=at,
+    )
+    Ticket.objects.filter(pk=ticket.pk).update(last_seq=ticket.last_seq)
+    return message
+
+
+def _record_priority(ticket: Ticket, customer: Customer | None, decision: Any) -> None:
+    if not decision.requested:
+        return
+    if decision.granted:
+        record_event(
+            "ticket.priority_granted",
+            ticket,
+            data={"requested": decision.requested, "reason": decision.reason},
+        )
+        return
+    record_event(
+        "ticket.priority_denied",
+        ticket,
+        data={
+            "requested": decision.requested,
+            "customer": customer.exchange_uid if customer else None,
+            "count": decision.abuse_count,
+        },
+    )
+    if is_abusive(decision.abuse_count) and "priority-abuse" not in ticket.tags:
+        ticket.tags = [*ticket.tags, "priority-abuse"]
+        ticket.save(update_fields=["tags"])
+
+
+def _link_duplicate(ticket: Ticket, original: Ticket, channel: str, at: Any) -> None:
+    record_event("ticket.duplicate_linked", ticket, data={"original": original.number})
+    with override(ticket.language):
+        notice = _(
+            "This looks like the same problem as your open ticket %(number)s. We have linked "
+            "them so that one person follows both."
+        ) % {"number": original.number}
+    _append(ticket, Author.SYSTEM, notice, channel, at, kind="duplicate_notice")
