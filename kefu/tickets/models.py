@@ -165,6 +165,12 @@ class Ticket(models.Model):
     sla_paused_at = models.DateTimeField(_("SLA paused at"), null=True, blank=True)
     sla_warned = models.JSONField(_("SLA clocks warned"), default=list, blank=True)
     sla_breached = models.JSONField(_("SLA clocks breached"), default=list, blank=True)
+    # When the resolution clock (re)started, and the pauses since ([start, end] ISO pairs), so a
+    # new priority can recompute deadlines from their start; and when the scanner next has to
+    # warn or breach (the one column it reads).
+    sla_started_at = models.DateTimeField(_("SLA started at"), null=True, blank=True)
+    sla_pauses = models.JSONField(_("SLA pauses"), default=list, blank=True)
+    sla_next_check_at = models.DateTimeField(_("next SLA check at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("ticket")
@@ -172,6 +178,7 @@ class Ticket(models.Model):
         ordering = ["-created_at"]
         indexes = [
             models.Index(fields=["next_breach_at"], name="ticket_next_breach"),
+            models.Index(fields=["sla_next_check_at"], name="ticket_sla_next_check"),
             models.Index(fields=["customer", "status"], name="ticket_customer_status"),
         ]
 
