@@ -14,6 +14,7 @@ from kefu.errors import ApiError
 from kefu.helpcenter.actions import ContentError
 from kefu.helpcenter.api import router as helpcenter_router
 from kefu.helpcenter.search.engine import SearchError
+from kefu.tickets.api import router as tickets_router
 
 logger = logging.getLogger(__name__)
 
@@ -86,3 +87,4 @@ def on_unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
 api.add_router("/help/", helpcenter_router)
 api.add_router("/assistant/", assistant_router)
 api.add_router("/chat/", chat_router)
+api.add_router("/tickets/", tickets_router)

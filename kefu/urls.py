@@ -4,7 +4,7 @@ from django.urls import include, path
 
 from kefu.api import api
 from kefu.connectors.webchat import views as chat_views
-from kefu.web import chat_pages
+from kefu.web import chat_pages, portal, ticket_desk
 from kefu.web import views as web_views
 
 urlpatterns = [
@@ -24,6 +24,24 @@ urlpatterns += i18n_patterns(
     path("console/login/", chat_pages.ConsoleLoginView.as_view(), name="console-login"),
     path("console/", chat_pages.console, name="console"),
     path("console/supervisor/", chat_pages.supervisor, name="console-supervisor"),
+    path("console/tickets/", ticket_desk.ticket_list, name="desk-tickets"),
+    path("console/tickets/views/", ticket_desk.save_view, name="desk-save-view"),
+    path("console/tickets/bulk/", ticket_desk.bulk, name="desk-bulk"),
+    path("console/tickets/<int:number>/", ticket_desk.ticket_page, name="desk-ticket"),
+    path("console/tickets/<int:number>/export", ticket_desk.ticket_export, name="desk-export"),
+    path("portal/sign-in/", portal.sign_in, name="portal-sign-in"),
+    path("portal/tickets/", portal.my_tickets, name="portal-tickets"),
+    path("portal/tickets/new/", portal.choose_category, name="portal-choose-category"),
+    path("portal/tickets/new/<slug:category>/", portal.new_ticket, name="portal-new-ticket"),
+    path("portal/tickets/<uuid:public_id>/", portal.ticket_page, name="portal-ticket"),
+    path("portal/tickets/<uuid:public_id>/state", portal.ticket_state, name="portal-ticket-state"),
+    path("portal/tickets/<uuid:public_id>/escalate", portal.escalate, name="portal-escalate"),
+    path("portal/tickets/<uuid:public_id>/rate", portal.rate_ticket, name="portal-rate"),
+    path(
+        "portal/tickets/<uuid:public_id>/attachments/<int:pk>",
+        portal.attachment,
+        name="portal-attachment",
+    ),
     path("", include("kefu.helpcenter.urls")),
     prefix_default_language=True,
 )
