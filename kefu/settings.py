@@ -243,3 +243,13 @@ KEFU_PRIORITY_ABUSE_DAYS = int(os.environ.get("KEFU_PRIORITY_ABUSE_DAYS", "30"))
 # A customer may ask for a supervisor once a ticket has been open this long (complaints,
 # urgent tickets and breached SLAs: at once).
 KEFU_ESCALATION_AFTER_HOURS = int(os.environ.get("KEFU_ESCALATION_AFTER_HOURS", "24"))
+
+# Background jobs. Eager: run inline after commit (tests). Threads: embedded mode's worker
+# threads. Scheduler: run periodic jobs in this process in embedded mode (scaled mode runs one
+# Celery beat instead). Queue: the Celery queue, so deployments can share one Redis.
+KEFU_JOBS_EAGER = _env_bool("KEFU_JOBS_EAGER", False)
+KEFU_JOBS_THREADS = int(os.environ.get("KEFU_JOBS_THREADS", "2"))
+KEFU_JOBS_SCHEDULER = _env_bool("KEFU_JOBS_SCHEDULER", True)
+KEFU_JOBS_QUEUE = os.environ.get("KEFU_JOBS_QUEUE", "kefu")
+# How often the SLA scan warns, breaches and escalates (seconds).
+KEFU_SLA_SCAN_SECONDS = float(os.environ.get("KEFU_SLA_SCAN_SECONDS", "60"))
