@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "kefu.tickets",
     "kefu.routing",
     "kefu.connectors",
+    "kefu.connectors.email",
     "kefu.web",
 ]
 
@@ -253,3 +254,21 @@ KEFU_JOBS_SCHEDULER = _env_bool("KEFU_JOBS_SCHEDULER", True)
 KEFU_JOBS_QUEUE = os.environ.get("KEFU_JOBS_QUEUE", "kefu")
 # How often the SLA scan warns, breaches and escalates (seconds).
 KEFU_SLA_SCAN_SECONDS = float(os.environ.get("KEFU_SLA_SCAN_SECONDS", "60"))
+
+# Email channel. Mailboxes to poll: IMAP URLs separated by spaces or commas
+# (imap://user:password@host:143/INBOX, imaps://… for TLS; percent-encode "@" and "," in them).
+KEFU_EMAIL_MAILBOXES = [
+    u for u in os.environ.get("KEFU_EMAIL_MAILBOXES", "").replace(",", " ").split() if u
+]
+KEFU_EMAIL_POLL_SECONDS = int(os.environ.get("KEFU_EMAIL_POLL_SECONDS", "30"))
+# Outbound SMTP server (smtp://, smtp+starttls://, smtps://user:password@host:port); empty: mail
+# is queued but not sent.
+KEFU_EMAIL_SMTP_URL = os.environ.get("KEFU_EMAIL_SMTP_URL", "")
+# The desk's From address, and other addresses of the desk (aliases) that are never CC'd.
+KEFU_EMAIL_FROM = os.environ.get("KEFU_EMAIL_FROM", "support@kefu.localhost")
+KEFU_EMAIL_ADDRESSES = [
+    a for a in os.environ.get("KEFU_EMAIL_ADDRESSES", "").replace(",", " ").split() if a
+]
+# New tickets one sender may open by email per hour; later mail goes on their latest ticket,
+# without an acknowledgement.
+KEFU_EMAIL_TICKETS_PER_HOUR = int(os.environ.get("KEFU_EMAIL_TICKETS_PER_HOUR", "10"))

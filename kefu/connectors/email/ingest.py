@@ -1,0 +1,302 @@
+"""One received mail in, one outcome out: a new ticket, a message on an existing one, or a note
+that it was a machine's mail and was ignored. Both the IMAP poller and the SMTP listener come here.
+
+Exactly once: the :class:`InboundMail` row, keyed by Message-ID, is written in the transaction
+that writes the ticket or message, so a mail read twice (a restart, two pollers, two mailboxes
+it was sent to) is processed once. Nothing is lost: a mail that cannot be processed is kept,
+raw, as a failed row for a person to look at.
+
+Threading follows In-Reply-To and References to a ticket we received or sent mail for, then the
+``[#K000123]`` subject tag — but a mail only joins a ticket whose requester or CC list has its
+sender. Anyone else who knows a ticket number or a Message-ID gets a new ticket of their own.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import DatabaseError, IntegrityError, transaction
+from django.utils.translation import gettext as _
+from django.utils.translation import override
+
+from kefu.accounts.models import Customer
+from kefu.assistant.language import detect_language, reply_language
+from kefu.clock import now
+from kefu.errors import ApiError
+from kefu.tickets.actions import post_message
+from kefu.tickets.attachments import store_attachment
+from kefu.tickets.models import Author, Channel, Message, Ticket
+from kefu.tickets.opening import MAX_CC, MAX_SUBJECT, open_ticket
+from kefu.tickets.workflow import customer_reply
+
+from . import config
+from .charsets import decode_bytes
+from .models import InboundMail, InboundStatus, ThreadLink
+from .outbound import queue_acknowledgement
+from .parsing import ParsedMail, parse_mail
+
+logger = logging.getLogger(__name__)
+
+TAG = re.compile(r"\[#K(\d{6,12})\]", re.IGNORECASE)
+REPLY_PREFIX = re.compile(
+    r"^(?:\s*(?:re|fwd?|aw|sv|回复|回覆|答复|转发)\s*[:：]\s*)+", re.IGNORECASE
+)
+MERGE_HOPS = 5
+
+
+@dataclass(frozen=True)
+class Ingested:
+    mail: InboundMail
+    created: bool  # False: this Message-ID was already processed
+
+
+def ingest(
+    raw: bytes, *, mailbox: str = "", uid: int | None = None, envelope_sender: str | None = None
+) -> Ingested:
+    """Process ``raw`` once. Database outages propagate (the caller retries the same mail
+    later); anything else wrong with the mail leaves it stored as failed."""
+    try:
+        mail = parse_mail(raw, envelope_sender=envelope_sender)
+    except Exception as exc:  # the parser tolerates bad mail; this is a last resort
+        logger.exception("unparseable mail from %s uid %s", mailbox, uid)
+        return _keep_failed(_unread(raw), raw, mailbox, uid, exc)
+    existing = InboundMail.objects.filter(message_id=mail.message_id).first()
+    if existing is not None:
+        return Ingested(existing, False)
+    try:
+        with transaction.atomic():
+            return Ingested(_process(mail, raw, mailbox, uid), True)
+    except IntegrityError:
+        existing = InboundMail.objects.filter(message_id=mail.message_id).first()
+        if existing is not None:  # another worker took it first
+            return Ingested(existing, False)
+        raise
+    except DatabaseError:
+        raise
+    except Exception as exc:
+        logger.exception("mail %s from %s could not be processed", mail.message_id, mailbox)
+        return _keep_failed(mail, raw, mailbox, uid, exc)
+
+
+def sender_may_reply(ticket: Ticket, sender: str) -> bool:
+    """The security rule: only the requester or someone on the ticket's CC list."""
+    sender = sender.strip().lower()
+    if not sender:
+        return False
+    return sender == ticket.requester_email.strip().lower() or sender in {
+        a.strip().lower() for a in ticket.cc
+    }
+
+
+def find_ticket(mail: ParsedMail) -> tuple[Ticket | None, str]:
+    """The ticket this mail continues, and the number of one it named but may not join."""
+    candidates: list[Ticket] = []
+    ids = [*mail.in_reply_to, *reversed(mail.references)]
+    if ids:
+        links = {
+            link.message_id: link.ticket
+            for link in ThreadLink.objects.filter(message_id__in=ids[:50]).select_related("ticket")
+        }
+        candidates += [links[i] for i in ids if i in links]
+    if match := TAG.search(mail.subject):
+        tagged = Ticket.objects.filter(pk=int(match.group(1))).first()
+        if tagged is not None:
+            candidates.append(tagged)
+    refused = ""
+    for candidate in candidates:
+        ticket = _current(candidate)
+        if sender_may_reply(ticket, mail.sender):
+            return ticket, ""
+        refused = refused or ticket.number
+    return None, refused
+
+
+def _process(mail: ParsedMail, raw: bytes, mailbox: str, uid: int | None) -> InboundMail:
+    at = now()
+    row = InboundMail(
+        message_id=mail.message_id,
+        mailbox=mailbox,
+        uid=uid,
+        sender=mail.sender,
+        subject=mail.subject[:300],
+        raw=raw,
+        received_at=at,
+    )
+    if mail.automatic or mail.sender in config.own_addresses():
+        row.status = InboundStatus.IGNORED
+        row.reason = (mail.automatic or "sent by the desk itself")[:200]
+        row.save()
+        return row
+    ticket, refused = find_ticket(mail)
+    text = _message_text(mail)
+    if ticket is not None:
+        message = customer_reply(ticket, text=text, channel=Channel.EMAIL)
+        row.status = InboundStatus.APPENDED
+    else:
+        if refused:
+            row.reason = f"sender is not on {refused}"
+        message, row.status = _open_or_append(mail, text)
+    ticket = message.ticket
+    row.ticket = ticket
+    row.message_seq = message.seq
+    _store_files(ticket, mail)
+    ThreadLink.objects.get_or_create(message_id=mail.message_id, defaults={"ticket": ticket})
+    row.save()
+    if row.status == InboundStatus.OPENED:
+        queue_acknowledgement(ticket)
+    return row
+
+
+def _open_or_append(mail: ParsedMail, text: str) -> tuple[Message, str]:
+    """A new ticket, unless the sender has opened too many this hour: then the mail goes on
+    their latest ticket, unacknowledged (a flood, or a loop with a responder we did not spot)."""
+    limit = settings.KEFU_EMAIL_TICKETS_PER_HOUR
+    opened = InboundMail.objects.filter(
+        sender=mail.sender,
+        status=InboundStatus.OPENED,
+        received_at__gte=now() - timedelta(hours=1),
+    ).count()
+    if opened >= limit:
+        latest = (
+            Ticket.objects.filter(requester_email__iexact=mail.sender, merged_into__isnull=True)
+            .order_by("-created_at")
+            .first()
+        )
+        if latest is not None:
+            message = customer_reply(latest, text=text, channel=Channel.EMAIL)
+            return message, InboundStatus.RATE_LIMITED
+    customer = Customer.objects.filter(email__iexact=mail.sender).order_by("pk").first()
+    language = reply_language(
+        detect_language(f"{mail.subject}\n{text[:500]}"), customer.language if customer else None
+    )
+    subject = REPLY_PREFIX.sub("", TAG.sub("", mail.subject)).strip()[:MAX_SUBJECT]
+    result = open_ticket(
+        channel=Channel.EMAIL,
+        subject=subject,
+        text=text,
+        customer=customer,
+        requester_email=mail.sender,
+        cc=_cc(mail),
+        language=language,
+    )
+    first = result.ticket.messages.order_by("seq").first()
+    assert first is not None
+    status = InboundStatus.OPENED if opened < limit else InboundStatus.RATE_LIMITED
+    return first, status
+
+
+def _message_text(mail: ParsedMail) -> str:
+    text = mail.text.strip()
+    if not text:
+        text = _("(email without text)") if not mail.files else _("(attachments only)")
+    limit = settings.KEFU_TICKET_MAX_MESSAGE - 100
+    if len(text) > limit:
+        text = text[:limit] + "\n\n" + _("[shortened; the whole email is kept]")
+    return text
+
+
+def _cc(mail: ParsedMail) -> list[str]:
+    own = config.own_addresses()
+    found: list[str] = []
+    for address in [*mail.to, *mail.cc]:
+        if address in own or address == mail.sender or address in found:
+            continue
+        try:
+            validate_email(address)
+        except ValidationError:
+            continue
+        found.append(address)
+    return found[:MAX_CC]
+
+
+def _store_files(ticket: Ticket, mail: ParsedMail) -> None:
+    """Keep what the ticket accepts; a refused file (too large, not an image or PDF, an
+    executable renamed .png) is named in a note on the ticket instead."""
+    refused: list[tuple[str, str]] = []
+    for file in mail.files:
+        try:
+            with transaction.atomic():
+                attachment = store_attachment(ticket, file.name, file.data)
+                post_message(
+                    ticket,
+                    author=Author.CUSTOMER,
+                    text=attachment.name,
+                    channel=Channel.EMAIL,
+                    attachment=attachment,
+                    kind="attachment",
+                )
+        except ApiError as exc:
+            refused.append((file.name, exc.code))
+    if not refused:
+        return
+    with override(ticket.language):
+        reasons = {
+            "attachment_too_large": _("too large"),
+            "attachment_type": _("only images and PDF documents are accepted"),
+            "attachment_dimensions": _("the image is too large"),
+            "attachment_empty": _("the file is empty"),
+        }
+        lines = [_("Some attachments of this email were not kept:")]
+        lines += [
+            f"- {name}: {reasons.get(code, _('the file could not be read'))}"
+            for name, code in refused
+        ]
+    post_message(
+        ticket,
+        author=Author.SYSTEM,
+        text="\n".join(lines),
+        channel=Channel.EMAIL,
+        kind="attachment_refused",
+    )
+
+
+def _current(ticket: Ticket) -> Ticket:
+    """Follow merges to the ticket that carries on the case."""
+    for _hop in range(MERGE_HOPS):
+        if ticket.merged_into_id is None:
+            break
+        target = Ticket.objects.filter(pk=ticket.merged_into_id).first()
+        if target is None:
+            break
+        ticket = target
+    return ticket
+
+
+def _keep_failed(
+    mail: ParsedMail, raw: bytes, mailbox: str, uid: int | None, exc: Exception
+) -> Ingested:
+    reason = f"{type(exc).__name__}: {exc}"[:200]
+    try:
+        with transaction.atomic():
+            row = InboundMail.objects.create(
+                message_id=mail.message_id,
+                mailbox=mailbox,
+                uid=uid,
+                sender=mail.sender,
+                subject=mail.subject[:300],
+                status=InboundStatus.FAILED,
+                reason=reason,
+                raw=raw,
+                received_at=now(),
+            )
+    except IntegrityError:
+        return Ingested(InboundMail.objects.get(message_id=mail.message_id), False)
+    return Ingested(row, True)
+
+
+def _unread(raw: bytes) -> ParsedMail:
+    return ParsedMail(
+        message_id=f"sha256.{hashlib.sha256(raw).hexdigest()}@kefu.invalid",
+        synthetic_id=True,
+        sender="",
+        sender_name="",
+        subject="",
+        text=decode_bytes(raw[:2000]),
+    )
