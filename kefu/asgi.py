@@ -14,15 +14,18 @@ from django.core.asgi import get_asgi_application
 
 django_asgi = get_asgi_application()
 
+from kefu.jobs.lifespan import with_jobs  # noqa: E402
 from kefu.sockets import websocket_urlpatterns  # noqa: E402
 
-application = ProtocolTypeRouter(
-    {
-        # Static files are served by the same process so that embedded mode needs nothing else;
-        # in scaled mode a load balancer or CDN in front may serve /static/ instead.
-        "http": ASGIStaticFilesHandler(django_asgi),
-        "websocket": AllowedHostsOriginValidator(
-            AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
-        ),
-    }
+application = with_jobs(
+    ProtocolTypeRouter(
+        {
+            # Static files are served by the same process so that embedded mode needs nothing
+            # else; in scaled mode a load balancer or CDN in front may serve /static/ instead.
+            "http": ASGIStaticFilesHandler(django_asgi),
+            "websocket": AllowedHostsOriginValidator(
+                AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
+            ),
+        }
+    )
 )

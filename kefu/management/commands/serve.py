@@ -21,6 +21,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         import uvicorn
 
+        from kefu import jobs
         from kefu.assistant.matching.knowledge import knowledge
         from kefu.demo import load_demo
 
@@ -31,6 +32,8 @@ class Command(BaseCommand):
             password = load_demo(progress=self._progress)
         self.stdout.write("Preparing the assistant (the first start encodes every phrasing) ...")
         knowledge()  # trained now, so the first customer does not wait for it
+        # Embedded mode's job scheduler, once in this (main) process whatever --workers says.
+        jobs_here = jobs.start()
         host, port = options["host"], options["port"]
         shown = "localhost" if host in {"127.0.0.1", "0.0.0.0", "::"} else host
         base = f"http://{shown}:{port}"
@@ -47,6 +50,10 @@ class Command(BaseCommand):
             f"  Agent console:          {base}/en/console/",
             f"  Supervisor wall:        {base}/en/console/supervisor/",
         ]
+        if jobs_here:
+            lines.append("  Background jobs:        in this process (embedded)")
+        elif jobs.mode() == "celery":
+            lines.append("  Background jobs:        Celery: run `kefu worker` and one `kefu beat`")
         if password:
             lines += [
                 "",

@@ -1,0 +1,27 @@
+"""``kefu worker [CELERY OPTIONS]``: run background jobs in scaled mode (a Celery worker)."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+
+class Command(BaseCommand):
+    help = "Run a Celery worker for Kefu's background jobs (scaled mode: KEFU_REDIS_URL)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "celery_args", nargs=argparse.REMAINDER, help="passed to `celery worker`"
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if not settings.REDIS_URL:
+            raise CommandError(
+                "[jobs_not_scaled] set KEFU_REDIS_URL: in embedded mode `kefu serve` runs jobs"
+            )
+        from kefu.jobs.celery_app import app
+
+        app.worker_main(["worker", "--loglevel=INFO", *options["celery_args"]])
