@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from datetime import timedelta
 
 from django.conf import settings
-from django.db.models import Q
+from django.db.models import OuterRef, Q, Subquery
 
 from kefu.accounts.models import Customer
 from kefu.assistant.entities.extract import extract_entities
@@ -20,7 +20,7 @@ from kefu.clock import now
 from kefu.helpcenter.search.text import tokenize
 
 from .categories import CATEGORIES, Category
-from .models import Status, Ticket
+from .models import Message, Status, Ticket
 
 IDENTIFYING_ENTITIES = ("tx_hash", "order_id", "address")
 OPEN_STATUSES = (Status.NEW, Status.OPEN, Status.PENDING, Status.ON_HOLD)
@@ -63,14 +63,16 @@ def find_duplicate(
         Q(customer=customer) if customer is not None else Q(requester_email__iexact=requester_email)
     )
     since = now() - timedelta(days=settings.KEFU_DUPLICATE_DAYS)
+    first_words = Message.objects.filter(ticket=OuterRef("pk"), seq=1).values("text")[:1]
     candidates = (
         Ticket.objects.filter(who, status__in=OPEN_STATUSES, merged_into__isnull=True)
         .exclude(pk__in=list(exclude))
+        .annotate(first_words=Subquery(first_words))
         .order_by("-created_at")[:20]
     )
     keys = case_keys(category, fields, text)
     for candidate in candidates:
-        their_text = f"{candidate.subject}\n{_first_words(candidate)}"
+        their_text = f"{candidate.subject}\n{candidate.first_words or ''}"
         if keys and keys & case_keys_of(candidate, their_text):
             return candidate
         if (
@@ -88,7 +90,3 @@ def case_keys_of(ticket: Ticket, text: str) -> set[str]:
         return set()
     return case_keys(category, ticket.fields, text)
 
-
-def _first_words(ticket: Ticket) -> str:
-    first = ticket.messages.filter(internal=False).order_by("seq").values_list("text", flat=True)
-    return str(first[0]) if first else ""
