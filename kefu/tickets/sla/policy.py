@@ -1,9 +1,9 @@
 """Which SLA policy a ticket falls under.
 
 A policy names the tickets it is for by priority, lowest VIP tier, channel, kind and team;
-blank means any. Of those that match, the most specific wins (most criteria set, then the
-highest VIP tier); a tie goes to the stricter targets, so a VIP's urgent ticket gets whichever of
-"urgent" and "VIP" answers sooner.
+blank means any. Of those that match, the one with the most criteria set wins; a tie goes to the
+stricter targets, so a VIP's urgent ticket gets whichever of "urgent" and "VIP" answers sooner
+(the customer gets the best promise that applies).
 """
 
 from __future__ import annotations
@@ -26,7 +26,8 @@ def matches(policy: SlaPolicy, ticket: Ticket, vip_tier: int) -> bool:
 
 
 def specificity(policy: SlaPolicy) -> tuple[int, int, int, int, int]:
-    """Sort key, smallest first: more criteria, higher tier, faster answer, faster resolution."""
+    """Sort key, smallest first: more criteria, then faster answer, faster resolution, higher
+    tier."""
     criteria = sum(
         (
             bool(policy.priority),
@@ -38,9 +39,9 @@ def specificity(policy: SlaPolicy) -> tuple[int, int, int, int, int]:
     )
     return (
         -criteria,
-        -policy.min_vip_tier,
         policy.first_response_minutes,
         policy.resolution_minutes,
+        -policy.min_vip_tier,
         policy.pk or 0,
     )
 
