@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import itertools
+import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
 from email.message import EmailMessage
@@ -112,3 +113,9 @@ def mail(
         else:
             message.set_content(html, subtype="html")
     return message
+
+
+@pytest.fixture(autouse=True, scope="session")
+def quiet_smtp_log() -> None:
+    """aiosmtpd logs every SMTP command at INFO."""
+    logging.getLogger("mail.log").setLevel(logging.WARNING)

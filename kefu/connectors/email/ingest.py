@@ -166,7 +166,7 @@ def _open_or_append(mail: ParsedMail, text: str) -> tuple[Message, str]:
     if opened >= limit:
         latest = (
             Ticket.objects.filter(requester_email__iexact=mail.sender, merged_into__isnull=True)
-            .order_by("-created_at")
+            .order_by("-created_at", "-pk")
             .first()
         )
         if latest is not None:
@@ -300,3 +300,13 @@ def _unread(raw: bytes) -> ParsedMail:
         subject="",
         text=decode_bytes(raw[:2000]),
     )
+
+
+def retry_failed(row: InboundMail) -> Ingested:
+    """Process a mail kept as failed again (after the cause was fixed), from its raw bytes."""
+    if row.status != InboundStatus.FAILED:
+        return Ingested(row, False)
+    raw, mailbox, uid = bytes(row.raw), row.mailbox, row.uid
+    with transaction.atomic():
+        InboundMail.objects.filter(pk=row.pk, status=InboundStatus.FAILED).delete()
+        return ingest(raw, mailbox=mailbox, uid=uid)

@@ -6,13 +6,13 @@ retries anything we did not acknowledge.
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from typing import Any
+from concurrent.futures import ThreadPoolExecutor
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
-from asgiref.sync import sync_to_async
-from django.db import close_old_connections
+from django.db import close_old_connections, connections
 
 from .ingest import ingest
 
@@ -22,37 +22,51 @@ MAX_BYTES = 30 * 1024 * 1024
 
 
 class IngestHandler:
+    """aiosmtpd handler: stores each mail on one database thread of its own."""
+
     def __init__(self, mailbox: str = "smtp") -> None:
         self.mailbox = mailbox
+        self.executor = ThreadPoolExecutor(1, thread_name_prefix="kefu-smtp")
 
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
         raw = envelope.original_content or envelope.content or b""
         if isinstance(raw, str):
             raw = raw.encode("utf-8", "surrogateescape")
+        sender = (envelope.mail_from or "").strip("<>")
+        loop = asyncio.get_running_loop()
         try:
-            await sync_to_async(_ingest, thread_sensitive=True)(
-                raw, self.mailbox, envelope.mail_from or ""
-            )
+            await loop.run_in_executor(self.executor, self._ingest, raw, sender)
         except Exception:
             logger.exception("SMTP listener could not store a mail")
             return "451 Requested action aborted: local error, try again later"
         return "250 OK"
 
+    def _ingest(self, raw: bytes, sender: str) -> None:
+        close_old_connections()
+        ingest(raw, mailbox=self.mailbox, envelope_sender=sender)
 
-def _ingest(raw: bytes, mailbox: str, mail_from: str) -> None:
-    close_old_connections()
-    ingest(raw, mailbox=mailbox, envelope_sender=mail_from.strip("<>"))
+    def close(self) -> None:
+        self.executor.submit(connections.close_all).result()
+        self.executor.shutdown()
 
 
-def start(host: str, port: int, **kwargs: Any) -> Controller:
-    """Start listening in a background thread; ``controller.stop()`` ends it."""
-    controller = Controller(
-        IngestHandler(),
-        hostname=host,
-        port=port,
-        data_size_limit=MAX_BYTES,
-        decode_data=False,
-        **kwargs,
-    )
-    controller.start()
-    return controller
+class Listener:
+    """The SMTP server on a background thread; :meth:`stop` ends it."""
+
+    def __init__(self, host: str, port: int, mailbox: str = "smtp") -> None:
+        self.handler = IngestHandler(mailbox)
+        self.controller = Controller(
+            self.handler, hostname=host, port=port, data_size_limit=MAX_BYTES, decode_data=False
+        )
+
+    def start(self) -> Listener:
+        self.controller.start()
+        return self
+
+    def stop(self) -> None:
+        self.controller.stop()
+        self.handler.close()
+
+
+def start(host: str, port: int) -> Listener:
+    return Listener(host, port).start()
