@@ -20,7 +20,12 @@ from kefu.events.models import Event
 from .categories import Category
 from .models import Priority
 
-RANK = {Priority.LOW: 0, Priority.NORMAL: 1, Priority.HIGH: 2, Priority.URGENT: 3}
+RANK: dict[str, int] = {
+    Priority.LOW: 0,
+    Priority.NORMAL: 1,
+    Priority.HIGH: 2,
+    Priority.URGENT: 3,
+}
 HIGH_PRIORITY_VIP_TIER = 3
 
 
@@ -44,7 +49,8 @@ def decide_priority(
     """The priority the rules allow; ``requested`` only ever raises it up to what they allow."""
     if requested and requested not in RANK:
         raise ApiError("invalid_priority", "Priority is one of low, normal, high, urgent.")
-    allowed, reason = Priority.NORMAL, "default"
+    allowed: str = Priority.NORMAL
+    reason = "default"
     if category.urgent_by_nature:
         allowed, reason = Priority.URGENT, "category"
     elif triage in (Priority.URGENT, Priority.HIGH):

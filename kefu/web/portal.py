@@ -29,7 +29,7 @@ from kefu.tickets.workflow import customer_reply, escalation_opens_at, request_e
 from .portal_forms import NewTicketForm, RatingForm, ReplyForm
 
 SESSION_KEY = "kefu_customer"
-View = Callable[..., HttpResponse]
+View = Callable[..., HttpResponse | FileResponse]
 
 
 def sign_in(request: HttpRequest) -> HttpResponse:

@@ -25,7 +25,7 @@ from kefu.tickets.models import Channel, Priority, Status, Ticket
 from kefu.tickets.timeline import conversation, export, ticket_events
 
 ACTIVE = [Status.NEW, Status.OPEN, Status.PENDING, Status.ON_HOLD]
-SORTS = {
+SORTS: dict[str, list[Any]] = {
     "breach": [F("next_breach_at").asc(nulls_last=True), "-priority_rank", "created_at"],
     "updated": ["-updated_at"],
     "created": ["-created_at"],
