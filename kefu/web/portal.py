@@ -13,6 +13,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
@@ -29,7 +30,7 @@ from kefu.tickets.workflow import customer_reply, escalation_opens_at, request_e
 from .portal_forms import NewTicketForm, RatingForm, ReplyForm
 
 SESSION_KEY = "kefu_customer"
-View = Callable[..., HttpResponse | FileResponse]
+View = Callable[..., HttpResponseBase]
 
 
 def sign_in(request: HttpRequest) -> HttpResponse:
@@ -49,7 +50,7 @@ def sign_in(request: HttpRequest) -> HttpResponse:
 
 def customer_required(view: View) -> View:
     @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         pk = request.session.get(SESSION_KEY)
         customer = Customer.objects.filter(pk=pk).first() if pk else None
         if customer is None:
