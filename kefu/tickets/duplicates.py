@@ -89,4 +89,3 @@ def case_keys_of(ticket: Ticket, text: str) -> set[str]:
     if category is None:
         return set()
     return case_keys(category, ticket.fields, text)
-
