@@ -74,6 +74,6 @@ def start() -> bool:
 
 
 def _send(name: str, kwargs: dict[str, Any]) -> None:
-    from .celery_app import app
+    from .celery_app import producer
 
-    app.send_task(name, kwargs=kwargs, queue=settings.KEFU_JOBS_QUEUE)
+    producer().send_task(name, kwargs=kwargs, queue=settings.KEFU_JOBS_QUEUE)

@@ -76,3 +76,17 @@ def _after(**kwargs: Any) -> None:
 
 
 app = make_app()
+_producers: dict[str, Celery] = {}
+
+
+def producer() -> Celery:
+    """The app to send jobs with: ``app``, unless the broker setting changed since import
+    (tests point one process at a throwaway queue)."""
+    url = settings.REDIS_URL or "memory://"
+    queue = settings.KEFU_JOBS_QUEUE
+    if app.conf.broker_url == url and app.conf.task_default_queue == queue:
+        return app
+    key = f"{url} {queue}"
+    if key not in _producers:
+        _producers[key] = make_app()
+    return _producers[key]

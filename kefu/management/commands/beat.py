@@ -6,6 +6,7 @@ Run exactly one per deployment; workers run what it sends.
 from __future__ import annotations
 
 import argparse
+import sys
 from typing import Any
 
 from django.conf import settings
@@ -17,6 +18,14 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("celery_args", nargs=argparse.REMAINDER, help="passed to `celery beat`")
+
+    def run_from_argv(self, argv: list[str]) -> None:
+        """Every option goes to Celery (Django's parser would refuse ``--pool=solo``)."""
+        try:
+            self.handle(celery_args=argv[2:])
+        except CommandError as error:
+            self.stderr.write(str(error))
+            sys.exit(error.returncode)
 
     def handle(self, *args: Any, **options: Any) -> None:
         if not settings.REDIS_URL:

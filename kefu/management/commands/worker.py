@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from typing import Any
 
 from django.conf import settings
@@ -16,6 +17,14 @@ class Command(BaseCommand):
         parser.add_argument(
             "celery_args", nargs=argparse.REMAINDER, help="passed to `celery worker`"
         )
+
+    def run_from_argv(self, argv: list[str]) -> None:
+        """Every option goes to Celery (Django's parser would refuse ``--pool=solo``)."""
+        try:
+            self.handle(celery_args=argv[2:])
+        except CommandError as error:
+            self.stderr.write(str(error))
+            sys.exit(error.returncode)
 
     def handle(self, *args: Any, **options: Any) -> None:
         if not settings.REDIS_URL:
