@@ -12,6 +12,7 @@ from kefu.events.services import record_event
 from kefu.exchange.demo_data import load_demo_exchange
 from kefu.helpcenter.demo_data import load_demo_helpcenter
 from kefu.routing.demo_data import load_demo_routing
+from kefu.tickets.sla.policy import ensure_default_policies
 
 DEMO_SUBJECT = ("kefu.demo", "beacon")
 
@@ -23,6 +24,7 @@ def demo_loaded() -> bool:
 def load_demo(progress: Callable[[int, int, str], None] | None = None) -> str | None:
     """Load demo staff, customers, help center and back office unless done before; returns the
     staff password."""
+    ensure_default_policies()  # SLA targets; demo data from before tickets gains them too
     if demo_loaded():
         load_demo_routing()  # demo data from before live chat existed gains its queues
         return None
