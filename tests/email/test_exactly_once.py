@@ -4,6 +4,7 @@ a restart, a server that changed UIDVALIDITY, and the same mail delivered twice.
 from __future__ import annotations
 
 from collections import Counter
+from typing import Any
 
 import pytest
 from django.db import OperationalError
@@ -29,12 +30,12 @@ def test_crash_mid_batch_then_restart_processes_every_mail_once(
     real = ingest_module.queue_acknowledgement
     calls = 0
 
-    def crash_on_eleventh(ticket: Ticket) -> object:
+    def crash_on_eleventh(ticket: Ticket, **kwargs: Any) -> object:
         nonlocal calls
         calls += 1
         if calls == 11:
             raise OperationalError("server closed the connection unexpectedly")
-        return real(ticket)
+        return real(ticket, **kwargs)
 
     monkeypatch.setattr(ingest_module, "queue_acknowledgement", crash_on_eleventh)
     with pytest.raises(OperationalError):

@@ -3,20 +3,28 @@
 The mailbox is opened read-only (nothing is flagged or deleted: the mailbox stays the customer's
 record too). Progress is the UID of the last mail processed, saved after each batch; a crash
 mid-batch means the batch is read again, and :func:`ingest` skips what was already done.
-A cache lock keeps two workers from reading the same mailbox at once.
+
+One worker reads a mailbox at a time: a PostgreSQL advisory lock, or a file lock beside the
+SQLite database. Both die with the process that holds them, so a worker killed mid-poll never
+blocks the next one. (The lock only saves work: two readers would still store each mail once.)
 """
 
 from __future__ import annotations
 
 import contextlib
+import fcntl
+import hashlib
 import imaplib
 import logging
 import re
-import secrets
 import ssl
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 
-from django.core.cache import cache
+from django.conf import settings
+from django.db import connection
+from django.db.models.functions import Greatest
 
 from kefu.clock import now
 
@@ -27,7 +35,6 @@ from .models import MailboxState
 logger = logging.getLogger(__name__)
 
 BATCH = 200
-LOCK_SECONDS = 600
 _FETCH_UID = re.compile(rb"UID (\d+)")
 
 
@@ -60,11 +67,9 @@ def poll_mailbox(
 ) -> PollResult:
     """Process the mails that arrived since the last poll (at most ``limit``)."""
     result = PollResult(mailbox.key)
-    lock = f"kefu:email-poll:{mailbox.key}"
-    token = secrets.token_hex(8)
-    if not cache.add(lock, token, LOCK_SECONDS):
-        return result  # another worker is on it
-    try:
+    with _exclusive(mailbox.key) as mine:
+        if not mine:
+            return result  # another worker is on it
         with _session(mailbox) as imap:
             uidvalidity = _select(imap, mailbox.folder)
             state, _created = MailboxState.objects.get_or_create(key=mailbox.key)
@@ -85,12 +90,41 @@ def poll_mailbox(
                         result.processed += 1
                     else:
                         result.skipped += 1
-                MailboxState.objects.filter(pk=state.pk).update(last_uid=chunk[-1])
+                MailboxState.objects.filter(pk=state.pk).update(
+                    last_uid=Greatest("last_uid", chunk[-1])
+                )
             MailboxState.objects.filter(pk=state.pk).update(polled_at=now(), last_error="")
-    finally:
-        if cache.get(lock) == token:
-            cache.delete(lock)
     return result
+
+
+@contextlib.contextmanager
+def _exclusive(key: str) -> Iterator[bool]:
+    """Whether this process may read mailbox ``key`` now (held for the block)."""
+    digest = hashlib.sha256(key.encode()).digest()
+    if connection.vendor == "postgresql":
+        lock_id = int.from_bytes(digest[:8], "big", signed=True)
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_try_advisory_lock(%s)", [lock_id])
+            (held,) = cursor.fetchone()
+        try:
+            yield bool(held)
+        finally:
+            if held:
+                with connection.cursor() as cursor:
+                    cursor.execute("SELECT pg_advisory_unlock(%s)", [lock_id])
+        return
+    path = Path(settings.DATA_DIR) / f"email-poll-{digest.hex()[:16]}.lock"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 class _session:

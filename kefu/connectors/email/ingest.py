@@ -32,11 +32,11 @@ from kefu.clock import now
 from kefu.errors import ApiError
 from kefu.tickets.actions import post_message
 from kefu.tickets.attachments import store_attachment
-from kefu.tickets.models import Author, Channel, Message, Ticket
+from kefu.tickets.models import Author, Channel, Ticket
 from kefu.tickets.opening import MAX_CC, MAX_SUBJECT, open_ticket
 from kefu.tickets.workflow import customer_reply
 
-from . import config
+from . import config, signals
 from .charsets import decode_bytes
 from .models import InboundMail, InboundStatus, ThreadLink
 from .outbound import queue_acknowledgement
@@ -138,23 +138,30 @@ def _process(mail: ParsedMail, raw: bytes, mailbox: str, uid: int | None) -> Inb
     text = _message_text(mail)
     if ticket is not None:
         message = customer_reply(ticket, text=text, channel=Channel.EMAIL)
+        ticket, row.message_seq = message.ticket, message.seq  # a follow-up if it was closed
         row.status = InboundStatus.APPENDED
     else:
         if refused:
             row.reason = f"sender is not on {refused}"
-        message, row.status = _open_or_append(mail, text)
-    ticket = message.ticket
+        ticket, row.message_seq, row.status = _open_or_append(mail, text)
     row.ticket = ticket
-    row.message_seq = message.seq
     _store_files(ticket, mail)
-    ThreadLink.objects.get_or_create(message_id=mail.message_id, defaults={"ticket": ticket})
     row.save()
     if row.status == InboundStatus.OPENED:
-        queue_acknowledgement(ticket)
+        # Threaded on the mail's own id only: what else it references may be another
+        # customer's thread. This also links the mail's id to the ticket.
+        ack = queue_acknowledgement(ticket, answering=(mail.message_id, [mail.message_id]))
+        if ack is not None:
+            signals.acknowledged(ticket.pk, ack.pk)
+    else:
+        # New to InboundMail, so new here too (unless it is an id we made: ignore_conflicts).
+        ThreadLink.objects.bulk_create(
+            [ThreadLink(message_id=mail.message_id, ticket=ticket)], ignore_conflicts=True
+        )
     return row
 
 
-def _open_or_append(mail: ParsedMail, text: str) -> tuple[Message, str]:
+def _open_or_append(mail: ParsedMail, text: str) -> tuple[Ticket, int, str]:
     """A new ticket, unless the sender has opened too many this hour: then the mail goes on
     their latest ticket, unacknowledged (a flood, or a loop with a responder we did not spot)."""
     limit = settings.KEFU_EMAIL_TICKETS_PER_HOUR
@@ -171,7 +178,7 @@ def _open_or_append(mail: ParsedMail, text: str) -> tuple[Message, str]:
         )
         if latest is not None:
             message = customer_reply(latest, text=text, channel=Channel.EMAIL)
-            return message, InboundStatus.RATE_LIMITED
+            return message.ticket, message.seq, InboundStatus.RATE_LIMITED
     customer = Customer.objects.filter(email__iexact=mail.sender).order_by("pk").first()
     language = reply_language(
         detect_language(f"{mail.subject}\n{text[:500]}"), customer.language if customer else None
@@ -186,10 +193,8 @@ def _open_or_append(mail: ParsedMail, text: str) -> tuple[Message, str]:
         cc=_cc(mail),
         language=language,
     )
-    first = result.ticket.messages.order_by("seq").first()
-    assert first is not None
     status = InboundStatus.OPENED if opened < limit else InboundStatus.RATE_LIMITED
-    return first, status
+    return result.ticket, 1, status  # the opening message is always number 1
 
 
 def _message_text(mail: ParsedMail) -> str:

@@ -47,14 +47,25 @@ def new_message_id() -> str:
     return f"kefu.{secrets.token_hex(12)}@{config.mail_domain()}"
 
 
-def queue_acknowledgement(ticket: Ticket) -> OutboundMail | None:
+Thread = tuple[str, list[str]]  # In-Reply-To and References, Message-IDs without brackets
+
+
+def queue_acknowledgement(
+    ticket: Ticket, *, answering: Thread | None = None
+) -> OutboundMail | None:
     """The "we have your request" mail for a ticket opened by email: at most one per ticket.
-    Returns the row to send, or None when there is nothing (more) to queue."""
+    ``answering`` gives the threading headers when the caller has the mail at hand and has
+    just opened the ticket in its transaction (so there is no acknowledgement yet); the mail's
+    Message-ID is then linked to the ticket here. Returns the row to send, or None when there
+    is nothing to queue."""
     if not ticket.requester_email:
         return None
-    existing = OutboundMail.objects.filter(ticket=ticket, kind=OutboundKind.ACKNOWLEDGEMENT)
-    if existing.exists():
-        return existing.first()
+    if answering is None:
+        existing = OutboundMail.objects.filter(
+            ticket=ticket, kind=OutboundKind.ACKNOWLEDGEMENT
+        ).first()
+        if existing is not None:
+            return existing
     with override(ticket.language):
         lines = [
             _("Hello,"),
@@ -67,7 +78,9 @@ def queue_acknowledgement(ticket: Ticket) -> OutboundMail | None:
             % {"number": ticket.number, "tag": f"[#{ticket.number}]"},
         ]
         body = _compose(ticket, lines)
-    return _queue(ticket, OutboundKind.ACKNOWLEDGEMENT, body, auto=True, reply=True)
+    return _queue(
+        ticket, OutboundKind.ACKNOWLEDGEMENT, body, auto=True, reply=True, thread=answering
+    )
 
 
 def queue_reply(ticket: Ticket, message: Message) -> OutboundMail | None:
@@ -111,8 +124,9 @@ def _queue(
     seq: int | None = None,
     auto: bool = False,
     reply: bool = False,
+    thread: Thread | None = None,
 ) -> OutboundMail | None:
-    in_reply_to, references = _thread_headers(ticket)
+    in_reply_to, references = thread or _thread_headers(ticket)
     own = config.own_addresses()
     cc = [a for a in ticket.cc if a.lower() not in own and a.lower() != ticket.requester_email]
     row = OutboundMail(
@@ -124,11 +138,23 @@ def _queue(
         subject=subject_for(ticket, reply=reply),
         body=body,
         message_id=new_message_id(),
-        in_reply_to=in_reply_to,
-        references=" ".join(f"<{r}>" for r in references),
+        in_reply_to=f"<{in_reply_to}>" if in_reply_to else "",
+        references=" ".join(f"<{r}>" for r in references[-MAX_REFERENCES:]),
         auto_submitted=auto,
         next_attempt_at=now(),
     )
+    if thread is not None:
+        # The caller's own transaction has just opened the ticket: nothing can race this row.
+        # The mail answered is linked too, in the same statement.
+        row.save()
+        ThreadLink.objects.bulk_create(
+            [
+                ThreadLink(message_id=in_reply_to, ticket=ticket),
+                ThreadLink(message_id=row.message_id, ticket=ticket, outbound=True),
+            ],
+            ignore_conflicts=True,
+        )
+        return row
     try:
         with transaction.atomic():
             row.save()
@@ -138,7 +164,7 @@ def _queue(
     return row
 
 
-def _thread_headers(ticket: Ticket) -> tuple[str, list[str]]:
+def _thread_headers(ticket: Ticket) -> Thread:
     """In-Reply-To: the customer's last mail on the ticket; References: the ids of the thread,
     oldest first, at most a few."""
     links = list(
@@ -156,8 +182,7 @@ def _thread_headers(ticket: Ticket) -> tuple[str, list[str]]:
             .first()
             or ""
         )
-    references = [mid for mid, _outbound in links]
-    return (f"<{last_inbound}>" if last_inbound else ""), references
+    return last_inbound, [mid for mid, _outbound in links]
 
 
 def build_message(row: OutboundMail) -> EmailMessage:

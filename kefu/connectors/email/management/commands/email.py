@@ -10,6 +10,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.db import close_old_connections
 
 from kefu.connectors.email import imap, listener, outbound
 from kefu.connectors.email.config import mailboxes
@@ -46,6 +47,7 @@ class Command(BaseCommand):
         interval = options["interval"] or settings.KEFU_EMAIL_POLL_SECONDS
         stop = _stop_event()
         while True:
+            close_old_connections()  # a database restart must not stop the loop for good
             for result in imap.poll_all(batch=options["batch"]):
                 if result.fetched or result.errors or options["verbosity"] > 1:
                     self.stdout.write(
