@@ -54,7 +54,10 @@ def poll_all(*, batch: int = BATCH, limit: int | None = None) -> list[PollResult
         try:
             results.append(poll_mailbox(mailbox, batch=batch, limit=limit))
         except Exception as exc:
-            logger.exception("polling %s failed", mailbox.key)
+            if isinstance(exc, (OSError, imaplib.IMAP4.error)):  # the server, not our code
+                logger.warning("polling %s failed: %s", mailbox.key, exc)
+            else:
+                logger.exception("polling %s failed", mailbox.key)
             MailboxState.objects.update_or_create(
                 key=mailbox.key, defaults={"last_error": f"{type(exc).__name__}: {exc}"[:2000]}
             )
