@@ -10,6 +10,7 @@ from email.message import EmailMessage
 from django.test import override_settings
 from PIL import Image
 
+from kefu.connectors.email.ingest import retry_failed
 from kefu.connectors.email.models import InboundMail, InboundStatus
 from kefu.connectors.email.parsing import parse_mail
 from kefu.connectors.email.text import html_to_text, strip_quoted
@@ -189,6 +190,7 @@ def test_malformed_mime_does_not_crash_and_nothing_is_lost(mailbox: Mailbox) -> 
     assert erin.subject == "充值 help" and erin.messages.get(seq=1).text == "充值 failed"
     assert rows[1].message_id.startswith("sha256.")
     assert rows[3].message_id == "b4@example.com" and rows[3].reason
+    assert retry_failed(rows[3]).mail.status == "failed"  # the same cause: kept, still one row
 
     # Read again from the start: the same mails, no second ticket for any of them.
     mailbox.imap.append(mailbox.folder, *broken)
