@@ -122,6 +122,8 @@ def test_quote_styles_are_stripped() -> None:
     for text, expected in cases.items():
         assert strip_quoted(text) == expected, text
     assert html_to_text("<div>a</div><div id=divRplyFwdMsg>From: x</div>") == "a"
+    forward = mail(subject="Fwd: Your withdrawal", body="Is this real?\n\n> Click to verify")
+    assert parse_mail(forward.as_bytes()).text == "Is this real?\n\n> Click to verify"
 
 
 def test_attachments_and_inline_images_stored_renamed_executable_refused(

@@ -18,7 +18,7 @@ from email.message import EmailMessage, Message
 from email.utils import getaddresses, parseaddr
 
 from .charsets import decode_bytes, decode_header_value
-from .text import html_to_text, strip_quoted
+from .text import FORWARD, html_to_text, strip_quoted
 
 MAX_ID = 250
 _MSG_ID = re.compile(r"<([^<>\s]+)>")
@@ -60,8 +60,9 @@ def parse_mail(raw: bytes, *, envelope_sender: str | None = None) -> ParsedMail:
     message_id, synthetic = _message_id(_header(message, "Message-ID"), raw)
     sender_name, sender = _sender(message)
     subject = decode_header_value(_header(message, "Subject"))[:300]
+    forward = bool(FORWARD.match(subject))
     try:
-        text, files = _body(message, defects)
+        text, files = _body(message, defects, forward=forward)
     except Exception as exc:  # a structure the walker cannot follow: keep the raw text
         defects.append(f"body: {type(exc).__name__}")
         text, files = _raw_text(raw), []
@@ -71,7 +72,7 @@ def parse_mail(raw: bytes, *, envelope_sender: str | None = None) -> ParsedMail:
         sender=sender,
         sender_name=sender_name,
         subject=subject,
-        text=strip_quoted(text),
+        text=text.strip() if forward else strip_quoted(text),
         in_reply_to=_ids(_header(message, "In-Reply-To")),
         references=_ids(_header(message, "References")),
         to=_addresses(message, "To"),
@@ -162,7 +163,9 @@ def _ascii_safe(value: str) -> str:
     return value.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
-def _body(message: EmailMessage, defects: list[str]) -> tuple[str, list[MailFile]]:
+def _body(
+    message: EmailMessage, defects: list[str], *, forward: bool
+) -> tuple[str, list[MailFile]]:
     plain: list[str] = []
     html: list[str] = []
     files: list[MailFile] = []
@@ -194,7 +197,7 @@ def _body(message: EmailMessage, defects: list[str]) -> tuple[str, list[MailFile
         )
     if plain:
         return "\n\n".join(t.strip() for t in plain if t.strip()), files
-    return "\n\n".join(html_to_text(t) for t in html), files
+    return "\n\n".join(html_to_text(t, keep_quotes=forward) for t in html), files
 
 
 def _payload(part: Message, defects: list[str]) -> bytes:

@@ -24,8 +24,8 @@ QUOTE_CLASSES = ("gmail_quote", "yahoo_quoted", "moz-cite-prefix", "protonmail_q
 QUOTE_IDS = ("divRplyFwdMsg", "appendonsend", "mail-editor-reference-message-container")
 
 
-def html_to_text(html: str) -> str:
-    """Safe plain text of an HTML body, without its quoted blocks."""
+def html_to_text(html: str, *, keep_quotes: bool = False) -> str:
+    """Safe plain text of an HTML body, without its quoted blocks (unless ``keep_quotes``)."""
     clean = nh3.clean(
         html,
         tags=KEPT_TAGS,
@@ -34,7 +34,7 @@ def html_to_text(html: str) -> str:
         link_rel=None,
         url_schemes={"http", "https", "mailto"},
     )
-    parser = _Flattener()
+    parser = _Flattener(keep_quotes)
     parser.feed(clean)
     parser.close()
     lines = [" ".join(line.split()) for line in "".join(parser.out).split("\n")]
@@ -42,8 +42,9 @@ def html_to_text(html: str) -> str:
 
 
 class _Flattener(HTMLParser):
-    def __init__(self) -> None:
+    def __init__(self, keep_quotes: bool) -> None:
         super().__init__(convert_charrefs=True)
+        self.keep_quotes = keep_quotes
         self.out: list[str] = []
         self.skip_depth = 0  # > 0 inside a quoted block
         self.stack: list[tuple[str, bool]] = []
@@ -55,11 +56,14 @@ class _Flattener(HTMLParser):
                 self.out.append("\n")
             return
         values = dict(attrs)
-        quoted = tag == "blockquote" or (
-            tag == "div"
-            and (
-                any(c in (values.get("class") or "") for c in QUOTE_CLASSES)
-                or (values.get("id") or "") in QUOTE_IDS
+        quoted = not self.keep_quotes and (
+            tag == "blockquote"
+            or (
+                tag == "div"
+                and (
+                    any(c in (values.get("class") or "") for c in QUOTE_CLASSES)
+                    or (values.get("id") or "") in QUOTE_IDS
+                )
             )
         )
         if quoted or self.skip_depth:
@@ -100,10 +104,11 @@ _ATTRIBUTION_EN = re.compile(r"^on\b.{0,300}\bwrote:?$", re.IGNORECASE | re.DOTA
 _ATTRIBUTION_ZH = re.compile(r"^(?:在|于).{0,300}(?:写道|寫道)\s*[:：]?$", re.DOTALL)
 _ATTRIBUTION_START = re.compile(r"^(?:on\b|在|于)", re.IGNORECASE)
 _SEPARATOR = re.compile(
-    r"^(?:-{2,}\s*(?:original message|原始邮件|原始郵件|回复的邮件)\s*-{2,}"
-    r"|_{10,}|-{5,}\s*(?:forwarded|转发)[^-]*-{5,}$)",
+    r"^(?:-{2,}\s*(?:original message|原始邮件|原始郵件|回复的邮件)\s*-{2,}|_{10,})$",
     re.IGNORECASE,
 )
+# A forward's quoted part is what the customer wants us to read (a suspicious mail, a receipt).
+FORWARD = re.compile(r"^\s*(?:fwd?|转发|轉寄)\s*[:：]", re.IGNORECASE)
 _FROM = re.compile(r"^\*?(?:from|发件人|寄件者)\s*\*?\s*[:：]", re.IGNORECASE)
 _HEADER = re.compile(
     r"^\*?(?:sent|date|to|subject|cc|发送时间|时间|日期|收件人|主题|抄送|寄件日期|主旨)\s*\*?\s*[:：]",
