@@ -178,7 +178,7 @@ class Ticket(models.Model):
         ordering = ["-created_at"]
         indexes = [
             models.Index(fields=["next_breach_at"], name="ticket_next_breach"),
-            models.Index(fields=["sla_next_check_at"], name="ticket_sla_next_check"),
+            models.Index(fields=["sla_next_check_at", "id"], name="ticket_sla_next_check"),
             models.Index(fields=["customer", "status"], name="ticket_customer_status"),
         ]
 

@@ -27,6 +27,6 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='ticket',
-            index=models.Index(fields=['sla_next_check_at'], name='ticket_sla_next_check'),
+            index=models.Index(fields=['sla_next_check_at', 'id'], name='ticket_sla_next_check'),
         ),
     ]
