@@ -150,6 +150,7 @@ def _run_one(
                 os.killpg(worker.pid, signal.SIGKILL)
                 worker.wait()
                 phase["killed_at"] = count()
+                phase["stored"] = phase["killed_at"] - phase["before"]
                 out(f"[{mode}] worker {worker.pid} killed (SIGKILL) at {phase['killed_at']} stored")
             else:
                 _stop(worker)
@@ -275,6 +276,7 @@ def _watch(
     end = time.perf_counter()
     return {
         "pid": worker.pid,
+        "before": before,
         "startup_s": round((first or end) - started, 2),
         "active_s": round(end - (first or end), 3),
         "stored": now_count - before,

@@ -29,7 +29,7 @@ from django.db.models.functions import Greatest
 from kefu.clock import now
 
 from .config import MailboxConfig, mailboxes
-from .ingest import ingest
+from .ingest import ingest_many
 from .models import MailboxState
 
 logger = logging.getLogger(__name__)
@@ -86,9 +86,9 @@ def poll_mailbox(
                 uids = uids[:limit]
             for start in range(0, len(uids), batch):
                 chunk = uids[start : start + batch]
-                for uid, raw in _fetch(imap, chunk):
-                    result.fetched += 1
-                    outcome = ingest(raw, mailbox=mailbox.key, uid=uid)
+                fetched = _fetch(imap, chunk)
+                result.fetched += len(fetched)
+                for outcome in ingest_many(fetched, mailbox=mailbox.key):
                     if outcome.created:
                         result.processed += 1
                     else:
