@@ -7,6 +7,7 @@ and passwords are percent-encoded: ``support%40example.com``.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from email.utils import parseaddr
 from urllib.parse import unquote, urlsplit
@@ -84,13 +85,20 @@ def from_address() -> str:
     return str(settings.KEFU_EMAIL_FROM)
 
 
-def own_addresses() -> set[str]:
+def own_addresses() -> frozenset[str]:
     """Addresses that are the desk itself: never a customer's CC, never a sender to answer."""
-    own = {parseaddr(from_address())[1].lower()}
-    own.update(m.user.lower() for m in mailboxes() if "@" in m.user)
-    own.update(a.lower() for a in settings.KEFU_EMAIL_ADDRESSES)
+    return _own_addresses(
+        from_address(), tuple(settings.KEFU_EMAIL_MAILBOXES), tuple(settings.KEFU_EMAIL_ADDRESSES)
+    )
+
+
+@functools.lru_cache(maxsize=8)
+def _own_addresses(sender: str, urls: tuple[str, ...], aliases: tuple[str, ...]) -> frozenset[str]:
+    own = {parseaddr(sender)[1].lower()}
+    own.update(m.user.lower() for m in map(parse_mailbox, urls) if "@" in m.user)
+    own.update(a.lower() for a in aliases)
     own.discard("")
-    return own
+    return frozenset(own)
 
 
 def mail_domain() -> str:
