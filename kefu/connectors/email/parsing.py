@@ -174,16 +174,17 @@ def _body(
             continue
         content_type = part.get_content_type()
         disposition = (part.get_content_disposition() or "").lower()
-        filename = _filename(part)
         payload = _payload(part, defects)
+        # Body text, unless sent as a file (a named inline text part is a file too).
         if (
             content_type in ("text/plain", "text/html")
             and disposition != "attachment"
-            and not (filename and content_type == "text/plain" and disposition == "inline")
+            and not (disposition == "inline" and content_type == "text/plain" and _filename(part))
         ):
             text = decode_bytes(payload, part.get_content_charset())
             (plain if content_type == "text/plain" else html).append(text)
             continue
+        filename = _filename(part)
         if content_type.startswith("message/") or not payload:
             continue
         inline = disposition != "attachment" and content_type.startswith("image/")
