@@ -8,7 +8,8 @@ from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
-from django.test import override_settings
+from django.test import Client, override_settings
+from django.urls import reverse
 
 from kefu import clock
 from kefu.accounts.models import Agent, Customer, Role
@@ -103,3 +104,25 @@ def test_send_is_retried_until_the_server_answers_and_never_doubled(mailbox: Mai
     finally:
         clock.reset()
     assert InboundMail.objects.get().status == InboundStatus.OPENED
+
+
+def test_back_office_lists_mail_and_retries_failures(mailbox: Mailbox, client: Client) -> None:
+    admin = Agent.objects.create_user(username="admin.mail", password="x" * 12, role=Role.ADMIN)
+    client.force_login(admin)
+    mailbox.deliver(mail(sender="bad@nodot"), mail())
+    mailbox.poll()
+    failed = InboundMail.objects.get(status=InboundStatus.FAILED)
+    ack = OutboundMail.objects.get()
+    OutboundMail.objects.filter(pk=ack.pk).update(status="failed", attempts=6)
+
+    for model in ("inboundmail", "outboundmail", "mailboxstate"):
+        page = client.get(reverse(f"admin:email_channel_{model}_changelist"))
+        assert page.status_code == 200
+    url = reverse("admin:email_channel_inboundmail_changelist")
+    client.post(url, {"action": "process_again", "_selected_action": [failed.pk]})
+    assert InboundMail.objects.filter(status=InboundStatus.FAILED).count() == 1  # same cause
+    url = reverse("admin:email_channel_outboundmail_changelist")
+    with override_settings(KEFU_JOBS_EAGER=True):
+        client.post(url, {"action": "send_again", "_selected_action": [ack.pk]})
+    assert OutboundMail.objects.get().status == "queued"  # sent once this commits
+    assert [m["To"] for m in mailbox.send()] == ["alice@example.com"]
