@@ -106,7 +106,28 @@ def measure_sla(
     _make_all_due(now + timedelta(seconds=interval))
     later = now + timedelta(seconds=2 * interval)
     results["all_due_scan"] = _timed("all due", scan, later, tickets, out)
+    results["all_due_scan"]["exactly_once"] = _exactly_once(later, tickets)
+    out(
+        f"all due: each ticket breached and escalated exactly once: "
+        f"{results['all_due_scan']['exactly_once']}"
+    )
     return results
+
+
+def _exactly_once(at: datetime, tickets: int) -> bool:
+    """Every ticket one breach event, one escalation event and escalation level 1 (the scan's
+    parallel workers never processed a ticket twice)."""
+    from kefu.events.models import Event
+    from kefu.tickets.models import Ticket
+
+    events = Event.objects.filter(created_at=at)
+    return (
+        events.filter(kind="sla.breached").count() == tickets
+        and events.filter(kind="ticket.escalated").values("subject_id").distinct().count()
+        == tickets
+        and events.filter(kind="ticket.escalated").count() == tickets
+        and Ticket.objects.filter(escalation_level=1).count() == tickets
+    )
 
 
 def _timed(label: str, scan: Any, at: datetime, tickets: int, out: Out) -> dict[str, Any]:

@@ -263,6 +263,8 @@ KEFU_JOBS_SCHEDULER = _env_bool("KEFU_JOBS_SCHEDULER", True)
 KEFU_JOBS_QUEUE = os.environ.get("KEFU_JOBS_QUEUE", "kefu")
 # How often the SLA scan warns, breaches and escalates (seconds).
 KEFU_SLA_SCAN_SECONDS = float(os.environ.get("KEFU_SLA_SCAN_SECONDS", "60"))
+# Threads (each with its own database connection) that share a large SLA backlog (PostgreSQL).
+KEFU_SLA_SCAN_WORKERS = int(os.environ.get("KEFU_SLA_SCAN_WORKERS", "2"))
 
 # Email channel. Mailboxes to poll: IMAP URLs separated by spaces or commas
 # (imap://user:password@host:143/INBOX, imaps://… for TLS; percent-encode "@" and "," in them).

@@ -18,14 +18,17 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import Any
 
-from django.db import connection, transaction
+from django.conf import settings
+from django.db import connection, connections, transaction
 from django.db.models import Q
 
 from kefu import clock
@@ -58,32 +61,29 @@ class ScanResult:
         return asdict(self)
 
 
-def scan(at: datetime | None = None, *, batch_size: int = BATCH_SIZE) -> ScanResult:
-    """Warn, breach and escalate every ticket whose next SLA check is due at ``at`` (now)."""
+def scan(
+    at: datetime | None = None, *, batch_size: int = BATCH_SIZE, workers: int | None = None
+) -> ScanResult:
+    """Warn, breach and escalate every ticket whose next SLA check is due at ``at`` (now).
+
+    On PostgreSQL a backlog (a first batch that comes back full) is shared by ``workers``
+    threads (``KEFU_SLA_SCAN_WORKERS``), each with its own connection: ``SKIP LOCKED`` gives
+    them disjoint batches, and a ticket once processed no longer matches.
+    """
     at = at or clock.now()
-    result = ScanResult()
     started = time.perf_counter()
-    # Batches go on from the last (check time, id) seen, along the index on both, rather than
-    # from the index's start, which on PostgreSQL still holds the entries of every row updated
-    # by earlier batches (reading past them made a scan of 100,000 quadratic).
-    after: Position = (START, 0)
-    while True:
-        with transaction.atomic():
-            if connection.vendor == "postgresql":
-                if not _try_lock():
-                    result.skipped = True
-                    break
-                candidates, last, event_ids = _batch_postgresql(at, after, batch_size, result)
-                if event_ids and _listened():
-                    transaction.on_commit(partial(_publish_ids, event_ids))
+    result = ScanResult()
+    if connection.vendor != "postgresql":
+        _work(at, (START, 0), batch_size, _batch_portable, result)
+    else:
+        with _scan_lock() as acquired:
+            if not acquired:
+                result.skipped = True
             else:
-                candidates, last, events = _batch_portable(at, after, batch_size, result)
-                if events and _listened():
-                    transaction.on_commit(partial(_publish, events))
-        result.candidates += candidates
-        if candidates < batch_size or last is None:
-            break
-        after = last
+                last = _work(at, (START, 0), batch_size, _batch_postgresql, result, batches=1)
+                if last is not None:
+                    count = workers if workers is not None else settings.KEFU_SLA_SCAN_WORKERS
+                    _in_parallel(at, last, batch_size, max(1, count), result)
     result.seconds = time.perf_counter() - started
     if result.warnings or result.breaches:
         logger.info(
@@ -96,11 +96,82 @@ def scan(at: datetime | None = None, *, batch_size: int = BATCH_SIZE) -> ScanRes
     return result
 
 
-def _try_lock() -> bool:
+Batch = Callable[[datetime, Position, int, ScanResult], tuple[int, Position | None]]
+
+
+def _work(
+    at: datetime,
+    after: Position,
+    batch_size: int,
+    batch: Batch,
+    result: ScanResult,
+    batches: int | None = None,
+) -> Position | None:
+    """Run batches, each in its own transaction, until one comes back short (or ``batches``
+    have run); returns where to go on from, None when done.
+
+    Batches go on from the last (check time, id) seen, along the index on both, rather than
+    from the index's start, which on PostgreSQL still holds the entries of every row updated by
+    earlier batches (reading past them made a scan of 100,000 quadratic).
+    """
+    done = 0
+    while batches is None or done < batches:
+        with transaction.atomic():
+            candidates, last = batch(at, after, batch_size, result)
+        result.candidates += candidates
+        done += 1
+        if candidates < batch_size or last is None:
+            return None
+        after = last
+    return after
+
+
+def _in_parallel(
+    at: datetime, after: Position, batch_size: int, workers: int, result: ScanResult
+) -> None:
+    results = [ScanResult() for _ in range(workers)]
+    errors: list[BaseException] = []
+
+    def run(share: ScanResult) -> None:
+        try:
+            _work(at, after, batch_size, _batch_postgresql, share)
+        except BaseException as error:
+            errors.append(error)
+        finally:
+            connections.close_all()  # this thread's connections only
+
+    threads = [
+        threading.Thread(target=run, args=(share,), name=f"kefu-sla-scan-{n}")
+        for n, share in enumerate(results[1:], 1)
+    ]
+    for thread in threads:
+        thread.start()
+    _work(at, after, batch_size, _batch_postgresql, results[0])
+    for thread in threads:
+        thread.join()
+    if errors:
+        raise errors[0]
+    for share in results:
+        result.candidates += share.candidates
+        result.warnings += share.warnings
+        result.breaches += share.breaches
+        result.escalations += share.escalations
+
+
+@contextmanager
+def _scan_lock() -> Iterator[bool]:
+    """One scan at a time across processes (a session-level advisory lock: the scan's own
+    worker threads share it)."""
     with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [SCAN_LOCK_KEY])
+        cursor.execute("SELECT pg_try_advisory_lock(%s)", [SCAN_LOCK_KEY])
         row = cursor.fetchone()
-    return bool(row and row[0])
+    acquired = bool(row and row[0])
+    try:
+        yield acquired
+    finally:
+        if acquired:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_unlock(%s)", [SCAN_LOCK_KEY])
 
 
 # --- PostgreSQL: one statement per batch ------------------------------------------------------
@@ -110,8 +181,11 @@ def _postgresql_sql() -> str:
     """Lock the batch, decide each running clock (breach if due, warn if inside the policy's
     warning window and not warned), update the tickets and insert the events.
 
-    Candidates with nothing left to do still get a new ``sla_next_check_at`` (possibly none),
-    so no ticket is read twice. Event data and order match :func:`_decide` exactly.
+    Every decision is made per ticket (a lateral subquery over its three clocks), so no step
+    joins two intermediate results: the planner's row estimates for them are often 1, and a
+    nested loop over two of them made each batch quadratic. Candidates with nothing left to do
+    still get a new ``sla_next_check_at`` (possibly none), so no ticket is read twice. Event
+    data and order match :func:`_decide` exactly.
     """
     ticket = Ticket._meta
     columns = {f.name: f.column for f in ticket.concrete_fields}
@@ -123,7 +197,7 @@ def _postgresql_sql() -> str:
     policy_table = q(SlaPolicy._meta.db_table)
     warn_column = q(SlaPolicy._meta.get_field("warn_before_minutes").column)  # type: ignore[union-attr]
     event_table = q(Event._meta.db_table)
-    event_columns = {f.name: f.column for f in Event._meta.concrete_fields}
+    event = {f.name: q(f.column) for f in Event._meta.concrete_fields}
     clocks = ", ".join(
         f"({order}, '{name}', c.{q(DUE_FIELDS[name])})" for order, name in enumerate(CLOCKS, 1)
     )
@@ -133,68 +207,76 @@ def _postgresql_sql() -> str:
         "lpad((extract(microseconds FROM k.due)::bigint %% 1000000)::text, 6, '0') END "
         "|| '+00:00'"
     )
+    check = col("sla_next_check_at")
     return f"""
 WITH cand AS (
     SELECT t.{col("id")} AS id, {", ".join(f"t.{col(f)} AS {q(f)}" for f in DUE_FIELDS.values())},
            t.{col("sla_warned")} AS w, t.{col("sla_breached")} AS b,
            t.{col("sla_policy")} AS policy, t.{col("escalation_level")} AS level,
-           make_interval(mins => COALESCE(p.{warn_column}, 0)) AS warn,
-           t.{col("sla_next_check_at")} AS checked
+           make_interval(mins => COALESCE(p.{warn_column}, 0)) AS warn, t.{check} AS checked
     FROM {q(ticket.db_table)} t LEFT JOIN {policy_table} p ON p.id = t.{col("sla_policy")}
-    WHERE t.{col("sla_next_check_at")} <= %(at)s
-      AND (t.{col("sla_next_check_at")}, t.{col("id")}) > (%(after_check)s, %(after_id)s)
-    ORDER BY t.{col("sla_next_check_at")}, t.{col("id")}
+    WHERE t.{check} <= %(at)s AND (t.{check}, t.{col("id")}) > (%(after_check)s, %(after_id)s)
+    ORDER BY t.{check}, t.{col("id")}
     LIMIT %(limit)s
     FOR UPDATE OF t SKIP LOCKED
 ), decided AS (
-    SELECT c.id, c.policy, c.level, c.warn, c.w, k.ord, k.name, k.due,
-           CASE WHEN k.due <= %(at)s THEN 'breach'
-                WHEN NOT (c.w ? k.name) AND k.due - c.warn <= %(at)s THEN 'warn' END AS action
-    FROM cand c CROSS JOIN LATERAL (VALUES {clocks}) AS k(ord, name, due)
-    WHERE k.due IS NOT NULL AND NOT (c.b ? k.name)
-), per_ticket AS (
-    SELECT id, min(level) AS level,
-           COALESCE(jsonb_agg(name ORDER BY ord)
-                    FILTER (WHERE action IS NOT NULL AND NOT (w ? name)), '[]') AS warned,
-           COALESCE(jsonb_agg(name ORDER BY ord) FILTER (WHERE action = 'breach'), '[]')
-               AS breached,
-           min(CASE WHEN action = 'breach' THEN NULL
-                    WHEN action = 'warn' OR w ? name THEN due ELSE due - warn END) AS next_check,
-           COALESCE(bool_or(action = 'breach'), false) AS escalate
-    FROM decided GROUP BY id
+    SELECT c.id, c.level, d.*
+    FROM cand c CROSS JOIN LATERAL (
+        SELECT COALESCE(jsonb_agg(k.name ORDER BY k.ord)
+                        FILTER (WHERE k.action IS NOT NULL AND NOT (c.w ? k.name)), '[]')
+                   AS warned,
+               COALESCE(jsonb_agg(k.name ORDER BY k.ord) FILTER (WHERE k.action = 'breach'),
+                        '[]') AS breached,
+               min(CASE WHEN k.action = 'breach' THEN NULL
+                        WHEN k.action = 'warn' OR c.w ? k.name THEN k.due
+                        ELSE k.due - c.warn END) AS next_check,
+               count(*) FILTER (WHERE k.action = 'warn') AS warnings,
+               count(*) FILTER (WHERE k.action = 'breach') AS breaches,
+               COALESCE(jsonb_agg(jsonb_build_array(
+                            CASE k.action WHEN 'breach' THEN 'sla.breached' ELSE 'sla.warning' END,
+                            jsonb_build_object('clock', k.name, 'due', {iso}, 'policy', c.policy)
+                        ) ORDER BY k.ord) FILTER (WHERE k.action IS NOT NULL), '[]') AS events
+        FROM (
+            SELECT v.ord, v.name, v.due,
+                   CASE WHEN v.due <= %(at)s THEN 'breach'
+                        WHEN NOT (c.w ? v.name) AND v.due - c.warn <= %(at)s THEN 'warn'
+                   END AS action
+            FROM (VALUES {clocks}) AS v(ord, name, due)
+            WHERE v.due IS NOT NULL AND NOT (c.b ? v.name)
+        ) k
+    ) d
 ), updated AS (
     UPDATE {q(ticket.db_table)} t SET
-        {col("sla_warned")} = t.{col("sla_warned")} || COALESCE(p.warned, '[]'),
-        {col("sla_breached")} = t.{col("sla_breached")} || COALESCE(p.breached, '[]'),
-        {col("sla_next_check_at")} = p.next_check,
+        {col("sla_warned")} = t.{col("sla_warned")} || d.warned,
+        {col("sla_breached")} = t.{col("sla_breached")} || d.breached,
+        {check} = d.next_check,
         {col("escalation_level")} = t.{col("escalation_level")}
-            + CASE WHEN p.escalate THEN 1 ELSE 0 END,
-        {col("escalated_at")} = CASE WHEN p.escalate THEN %(at)s ELSE t.{col("escalated_at")} END,
-        {col("updated_at")} = CASE WHEN p.escalate THEN %(at)s ELSE t.{col("updated_at")} END
-    FROM cand c LEFT JOIN per_ticket p ON p.id = c.id
-    WHERE t.{col("id")} = c.id
+            + CASE WHEN d.breaches > 0 THEN 1 ELSE 0 END,
+        {col("escalated_at")} = CASE WHEN d.breaches > 0 THEN %(at)s
+                                     ELSE t.{col("escalated_at")} END,
+        {col("updated_at")} = CASE WHEN d.breaches > 0 THEN %(at)s ELSE t.{col("updated_at")} END
+    FROM decided d
+    WHERE t.{col("id")} = d.id
     RETURNING t.{col("id")}
 ), inserted AS (
-    INSERT INTO {event_table} ({q(event_columns["kind"])}, {q(event_columns["subject_type"])},
-                               {q(event_columns["subject_id"])}, {q(event_columns["data"])},
-                               {q(event_columns["created_at"])})
+    INSERT INTO {event_table} ({event["kind"]}, {event["subject_type"]}, {event["subject_id"]},
+                               {event["data"]}, {event["created_at"]})
     SELECT e.kind, %(subject_type)s, e.id::text, e.data, %(at)s FROM (
-        SELECT k.id, k.ord,
-               CASE k.action WHEN 'breach' THEN 'sla.breached' ELSE 'sla.warning' END AS kind,
-               jsonb_build_object('clock', k.name, 'due', {iso}, 'policy', k.policy) AS data
-        FROM decided k WHERE k.action IS NOT NULL
+        SELECT d.id, x.n AS ord, x.ev ->> 0 AS kind, x.ev -> 1 AS data
+        FROM decided d CROSS JOIN LATERAL jsonb_array_elements(d.events) WITH ORDINALITY x(ev, n)
         UNION ALL
-        SELECT id, 99, 'ticket.escalated',
-               jsonb_build_object('reason', 'sla_breach', 'clocks', breached, 'level', level + 1)
-        FROM per_ticket WHERE escalate
+        SELECT d.id, 99, 'ticket.escalated',
+               jsonb_build_object('reason', 'sla_breach', 'clocks', d.breached,
+                                  'level', d.level + 1)
+        FROM decided d WHERE d.breaches > 0
     ) e ORDER BY e.id, e.ord
-    RETURNING {q(event_columns["id"])}
+    RETURNING {event["id"]}
 )
 SELECT (SELECT count(*) FROM updated),
-       (SELECT count(*) FROM decided WHERE action = 'warn'),
-       (SELECT count(*) FROM decided WHERE action = 'breach'),
-       (SELECT count(*) FROM per_ticket WHERE escalate),
-       (SELECT array_agg({q(event_columns["id"])}) FROM inserted),
+       (SELECT COALESCE(sum(warnings), 0)::bigint FROM decided),
+       (SELECT COALESCE(sum(breaches), 0)::bigint FROM decided),
+       (SELECT count(*) FROM decided WHERE breaches > 0),
+       (SELECT array_agg({event["id"]}) FROM inserted),
        (SELECT checked FROM cand ORDER BY checked DESC, id DESC LIMIT 1),
        (SELECT id FROM cand ORDER BY checked DESC, id DESC LIMIT 1)
 """
@@ -205,7 +287,7 @@ _SQL: str | None = None
 
 def _batch_postgresql(
     at: datetime, after: Position, batch_size: int, result: ScanResult
-) -> tuple[int, Position | None, list[int]]:
+) -> tuple[int, Position | None]:
     global _SQL
     if _SQL is None:
         _SQL = _postgresql_sql()
@@ -222,8 +304,10 @@ def _batch_postgresql(
     result.warnings += warnings
     result.breaches += breaches
     result.escalations += escalations
+    if event_ids and _listened():
+        transaction.on_commit(partial(_publish_ids, list(event_ids)))
     last = (checked, last_id) if last_id is not None else None
-    return candidates, last, list(event_ids or ())
+    return candidates, last
 
 
 # --- elsewhere: decide in Python, write in bulk ------------------------------------------------
@@ -250,7 +334,7 @@ class _Update:
 
 def _batch_portable(
     at: datetime, after: Position, batch_size: int, result: ScanResult
-) -> tuple[int, Position | None, list[Event]]:
+) -> tuple[int, Position | None]:
     checked, last_id = after
     rows = list(
         Ticket.objects.filter(sla_next_check_at__lte=at, sla_next_check_at__gte=checked)
@@ -260,7 +344,7 @@ def _batch_portable(
         .values_list(*COLUMNS, "sla_next_check_at")[:batch_size]
     )
     if not rows:
-        return 0, None, []
+        return 0, None
     last = (rows[-1][-1], rows[-1][0])
     warn_before = {
         pk: timedelta(minutes=minutes)
@@ -272,7 +356,10 @@ def _batch_portable(
     result.breaches += sum(e.kind == "sla.breached" for e in events)
     result.escalations += sum(u.escalated for u in updates)
     _write(updates, at)
-    return len(rows), last, Event.objects.bulk_create(events, batch_size=1000)
+    created = Event.objects.bulk_create(events, batch_size=1000)
+    if created and _listened():
+        transaction.on_commit(partial(_publish, created))
+    return len(rows), last
 
 
 def _decide(
