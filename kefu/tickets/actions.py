@@ -3,10 +3,13 @@ event (messages are themselves the record of what was said)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import F, Value
+from django.db.models.functions import Greatest, Least
 from django.utils import timezone
 
 from kefu.accounts.models import Agent, Customer
@@ -70,19 +73,32 @@ def post_message(
     attachment: Attachment | None = None,
     kind: str = "",
     channel: str = "",
+    guard: Callable[[Ticket], None] | None = None,
 ) -> tuple[Message, bool]:
     """Store a message with the ticket's next number. A ``client_id`` already stored on this
-    ticket returns that message and ``False``: retries after a lost acknowledgement are safe."""
+    ticket returns that message and ``False``: retries after a lost acknowledgement are safe.
+
+    ``guard`` sees the ticket as locked for the write and raises to refuse the message (the chat
+    has ended, the agent is no longer assigned); checking there rather than on a copy read
+    earlier saves a round trip per message and cannot race. Afterwards ``ticket`` carries the
+    locked row's state.
+    """
     if len(client_id) > MAX_CLIENT_ID:
         raise ApiError("invalid_client_id", f"client_id is limited to {MAX_CLIENT_ID} characters.")
-    if client_id:
-        existing = Message.objects.filter(ticket=ticket, client_id=client_id).first()
-        if existing is not None:
-            return existing, False
     try:
         with transaction.atomic():
             locked = Ticket.objects.select_for_update().get(pk=ticket.pk)
+            if guard is not None:
+                try:
+                    guard(locked)
+                except ApiError:
+                    stored = _stored(ticket, client_id)
+                    if stored is None:
+                        raise
+                    return stored, False
             seq = locked.last_seq + 1
+            # A retried client id fails the unique constraint here (no lookup first: retries
+            # are rare, messages are not).
             message = Message.objects.create(
                 ticket=locked,
                 seq=seq,
@@ -100,32 +116,41 @@ def post_message(
                 updates["status"] = Status.OPEN
             Ticket.objects.filter(pk=locked.pk).update(**updates)
     except IntegrityError:
-        # Two sockets raced with the same client id: the other one stored it.
-        existing = Message.objects.filter(ticket=ticket, client_id=client_id).first()
+        existing = _stored(ticket, client_id)
         if existing is None:
             raise
         return existing, False
     ticket.last_seq = seq
+    ticket.status = updates.get("status", locked.status)
+    ticket.chat_state = locked.chat_state
+    ticket.assignee_id = locked.assignee_id
     return message, True
+
+
+def _stored(ticket: Ticket, client_id: str) -> Message | None:
+    if not client_id:
+        return None
+    return Message.objects.filter(ticket=ticket, client_id=client_id).first()
 
 
 def record_receipt(
     ticket: Ticket, reader: str, *, delivered: int | None = None, read: int | None = None
 ) -> tuple[int, int]:
-    """Advance how far ``reader`` (customer or agent) has received and read; never backwards.
-    Returns (delivered, read) after the update."""
+    """Advance how far ``reader`` (customer or agent) has received and read; never backwards,
+    never past the last message. One conditional UPDATE (no lock: it only moves forward) and
+    one read of the result. Returns (delivered, read) after the update."""
     prefix = "customer" if reader == Author.CUSTOMER else "agent"
-    with transaction.atomic():
-        locked = Ticket.objects.select_for_update().get(pk=ticket.pk)
-        current_delivered = getattr(locked, f"{prefix}_delivered_seq")
-        current_read = getattr(locked, f"{prefix}_read_seq")
-        new_read = max(current_read, min(read or 0, locked.last_seq))
-        new_delivered = max(current_delivered, min(delivered or 0, locked.last_seq), new_read)
-        if (new_delivered, new_read) != (current_delivered, current_read):
-            Ticket.objects.filter(pk=locked.pk).update(
-                **{f"{prefix}_delivered_seq": new_delivered, f"{prefix}_read_seq": new_read}
-            )
-    return new_delivered, new_read
+    delivered_field, read_field = f"{prefix}_delivered_seq", f"{prefix}_read_seq"
+    if delivered is not None or read is not None:
+        new_read = Greatest(F(read_field), Least(Value(read or 0), F("last_seq")))
+        new_delivered = Greatest(
+            F(delivered_field), Least(Value(delivered or 0), F("last_seq")), new_read
+        )
+        Ticket.objects.filter(pk=ticket.pk).update(
+            **{delivered_field: new_delivered, read_field: new_read}
+        )
+    row = Ticket.objects.filter(pk=ticket.pk).values_list(delivered_field, read_field).get()
+    return int(row[0]), int(row[1])
 
 
 def mark_queued(ticket: Ticket, *, priority: str, team: Any, reason: str) -> Ticket:

@@ -79,16 +79,18 @@ def customer_message(
     ticket: Ticket, text: Any, client_id: Any, attachment_id: Any = None
 ) -> tuple[Message, bool, Outbox]:
     outbox = Outbox()
-    ticket.refresh_from_db()
-    if ticket.chat_state == ChatState.ENDED:
-        raise ApiError("chat_ended", "This chat has ended; start a new one.", 409)
     if not isinstance(client_id, str) or not client_id:
         raise ApiError("invalid_client_id", "Every message needs a client_id.")
     attachment = _own_attachment(ticket, attachment_id)
     text = tickets.validate_text(text, allow_empty=attachment is not None)
     masked, secrets = mask_secrets(text)
     message, created = tickets.post_message(
-        ticket, author=Author.CUSTOMER, text=masked, client_id=client_id, attachment=attachment
+        ticket,
+        author=Author.CUSTOMER,
+        text=masked,
+        client_id=client_id,
+        attachment=attachment,
+        guard=_chat_open,
     )
     if not created:
         return message, False, outbox
@@ -108,6 +110,11 @@ def customer_message(
     elif ticket.chat_state == ChatState.QUEUED:
         outbox.refresh_consoles()
     return message, True, outbox
+
+
+def _chat_open(ticket: Ticket) -> None:
+    if ticket.chat_state == ChatState.ENDED:
+        raise ApiError("chat_ended", "This chat has ended; start a new one.", 409)
 
 
 def _own_attachment(ticket: Ticket, attachment_id: Any) -> Attachment | None:
@@ -384,13 +391,15 @@ def chat_details(ticket: Ticket) -> dict[str, Any]:
 def agent_message(
     agent: Agent, ticket: Ticket, text: Any, client_id: Any, *, internal: bool = False
 ) -> tuple[Message, bool, Outbox]:
-    ticket.refresh_from_db()
     if not isinstance(client_id, str) or not client_id:
         raise ApiError("invalid_client_id", "Every message needs a client_id.")
-    if not internal:
-        _require_assignee(agent, ticket)
-        if ticket.chat_state == ChatState.ENDED:
-            raise ApiError("chat_ended", "This chat has ended.", 409)
+
+    def may_answer(locked: Ticket) -> None:
+        if not internal:
+            _require_assignee(agent, locked)
+            if locked.chat_state == ChatState.ENDED:
+                raise ApiError("chat_ended", "This chat has ended.", 409)
+
     text = tickets.validate_text(text)
     masked, _secrets = mask_secrets(text)
     message, created = tickets.post_message(
@@ -400,6 +409,7 @@ def agent_message(
         client_id=client_id,
         agent=agent,
         internal=internal,
+        guard=may_answer,
     )
     outbox = Outbox()
     if created:
