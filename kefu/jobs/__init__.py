@@ -55,9 +55,10 @@ def enqueue(name: str, **kwargs: Any) -> None:
     if how == "eager":
         transaction.on_commit(lambda: embedded.run_job(name, kwargs))
     elif how == "celery":
-        transaction.on_commit(lambda: _send(name, kwargs))
+        # robust: a broker that is down is logged, not raised into a request that has committed
+        transaction.on_commit(lambda: _send(name, kwargs), robust=True)
     else:
-        transaction.on_commit(lambda: embedded.submit(name, kwargs))
+        transaction.on_commit(lambda: embedded.submit(name, kwargs), robust=True)
 
 
 def run_now(name: str, **kwargs: Any) -> Any:
