@@ -22,6 +22,13 @@ def django_db_setup(django_db_setup, django_db_blocker):  # type: ignore[no-unty
 
 
 @pytest.fixture(autouse=True)
+def jobs_inline(settings):  # type: ignore[no-untyped-def]
+    """Background jobs run inline after commit: in the scaled pass no Celery worker listens
+    (tests that exercise the worker or the threads switch this off themselves)."""
+    settings.KEFU_JOBS_EAGER = True
+
+
+@pytest.fixture(autouse=True)
 def fresh_search_caches() -> Iterator[None]:
     """Rolled-back tests can reuse an index generation number; never share caches across them."""
     engine.reset_caches()
