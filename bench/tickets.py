@@ -6,7 +6,7 @@ Ticket creation goes through the real HTTP API (``POST /api/v1/tickets``) of uvi
 request is signed, validated, checked for duplicates against the customer's open tickets,
 given a priority and SLA clocks, and written with its first message and events. The client is
 asyncio with keep-alive connections on the same 2 cores, so the number is what one machine
-does with client and server on it. The SLA and email parts are bench/sla.py and bench/email.py,
+does with client and server on it. The SLA and email parts are bench/sla.py and bench/mail.py,
 run here with their defaults when present.
 """
 
@@ -43,7 +43,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--customers", type=int, default=1000, help="distinct customers (1000)")
     parser.add_argument("--connections", type=int, default=32, help="client connections (32)")
     parser.add_argument("--workers", type=int, default=2, help="server processes (2)")
-    parser.add_argument("--only", default="api,sla,email", help="parts to run: api,sla,email (all)")
+    parser.add_argument("--only", default="api,sla,mail", help="parts to run: api,sla,mail (all)")
 
 
 def run(options: argparse.Namespace, out: Out) -> dict[str, Any]:
@@ -51,7 +51,7 @@ def run(options: argparse.Namespace, out: Out) -> dict[str, Any]:
     results: dict[str, Any] = {}
     if "api" in parts:
         results["api"] = run_api(options, out)
-    for name in ("sla", "email"):
+    for name in ("sla", "mail"):
         if name in parts and (Path(__file__).parent / f"{name}.py").exists():
             from kefu.management.commands.bench import load_benchmark
 
