@@ -24,7 +24,9 @@ from kefu.routing.demo_data import load_demo_routing
 
 @pytest.fixture(autouse=True)
 def no_clock():  # type: ignore[no-untyped-def]
-    with override_settings(KEFU_ROUTING_TICK_SECONDS=0):
+    # One database thread: the test's data sits in its open transaction, which only the
+    # test's own connection sees (tests/multinode covers the threaded production path).
+    with override_settings(KEFU_ROUTING_TICK_SECONDS=0, KEFU_CHAT_DB_THREADS=False):
         yield
 
 
