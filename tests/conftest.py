@@ -10,6 +10,7 @@ from kefu.assistant.matching import knowledge
 from kefu.helpcenter.demo_data import load_demo_helpcenter
 from kefu.helpcenter.search import engine
 from kefu.helpcenter.search.indexer import current_generation
+from kefu.tickets.sla.policy import forget_policies
 
 
 @pytest.fixture(scope="session")
@@ -32,5 +33,7 @@ def jobs_inline(settings):  # type: ignore[no-untyped-def]
 def fresh_search_caches() -> Iterator[None]:
     """Rolled-back tests can reuse an index generation number; never share caches across them."""
     engine.reset_caches()
+    forget_policies()
     yield
     engine.reset_caches()
+    forget_policies()

@@ -60,7 +60,7 @@ def find_duplicate(
     if customer is None and not requester_email:
         return None
     who = (
-        Q(customer=customer) if customer is not None else Q(requester_email__iexact=requester_email)
+        Q(customer=customer) if customer is not None else Q(requester_email=requester_email.lower())
     )
     since = now() - timedelta(days=settings.KEFU_DUPLICATE_DAYS)
     first_words = Message.objects.filter(ticket=OuterRef("pk"), seq=1).values("text")[:1]

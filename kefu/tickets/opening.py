@@ -66,7 +66,9 @@ def open_ticket(
     the first attempt opened (``created`` False)."""
     text = validate_message_text(text)
     subject = _subject(subject, text)
-    requester_email = _email(requester_email, "invalid_email") if requester_email else ""
+    # Stored lower-cased, so that lookups by address use the index (addresses are matched
+    # case-insensitively everywhere).
+    requester_email = _email(requester_email, "invalid_email").lower() if requester_email else ""
     cc_list = _cc(cc)
     kind_of_case = get_category(category)
     clean_fields = validate_fields(kind_of_case, fields)
@@ -99,7 +101,7 @@ def open_ticket(
                 category=kind_of_case.slug,
                 fields=clean_fields,
                 subject=subject,
-                requester_email=requester_email or (customer.email if customer else ""),
+                requester_email=requester_email or (customer.email.lower() if customer else ""),
                 cc=cc_list,
                 priority=decision.priority,
                 requested_priority=decision.requested,
@@ -180,7 +182,7 @@ def _opened_by(customer: Customer | None, email: str, client_id: str) -> Ticket 
     first = (
         first.filter(ticket__customer=customer)
         if customer
-        else first.filter(ticket__requester_email__iexact=email)
+        else first.filter(ticket__requester_email=email)
     )
     message = first.first()
     return message.ticket if message else None

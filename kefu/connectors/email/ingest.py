@@ -239,7 +239,7 @@ def _open_or_append(mail: ParsedMail, text: str, lookups: _Lookups) -> tuple[Tic
     opened = lookups.opened.get(mail.sender, 0)
     if opened >= limit:
         latest = (
-            Ticket.objects.filter(requester_email__iexact=mail.sender, merged_into__isnull=True)
+            Ticket.objects.filter(requester_email=mail.sender.lower(), merged_into__isnull=True)
             .order_by("-created_at", "-pk")
             .first()
         )

@@ -8,9 +8,12 @@ stricter targets, so a VIP's urgent ticket gets whichever of "urgent" and "VIP" 
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
+from typing import Any
 
 from django.db import transaction
+from django.db.models.signals import post_delete, post_save
 
 from kefu.tickets.models import BusinessHours, Kind, Priority, SlaPolicy, Ticket
 
@@ -46,9 +49,33 @@ def specificity(policy: SlaPolicy) -> tuple[int, int, int, int, int]:
     )
 
 
+# Policies change a few times a year and are read for every ticket opened: each process keeps
+# them this long, and forgets them at once when it saves one itself.
+POLICY_CACHE_SECONDS = 10.0
+_cached: tuple[float, list[SlaPolicy]] | None = None
+
+
 def all_policies() -> list[SlaPolicy]:
-    """Every policy with its business hours, most specific first (one query)."""
-    return sorted(SlaPolicy.objects.select_related("business_hours"), key=specificity)
+    """Every policy with its business hours, most specific first."""
+    global _cached
+    cached = _cached
+    if cached is not None and time.monotonic() - cached[0] < POLICY_CACHE_SECONDS:
+        return cached[1]
+    policies = sorted(SlaPolicy.objects.select_related("business_hours"), key=specificity)
+    _cached = (time.monotonic(), policies)
+    return policies
+
+
+def forget_policies(**_signal: Any) -> None:
+    global _cached
+    _cached = None
+
+
+for _model in (SlaPolicy, BusinessHours):
+    post_save.connect(forget_policies, sender=_model, dispatch_uid=f"sla-forget-{_model.__name__}")
+    post_delete.connect(
+        forget_policies, sender=_model, dispatch_uid=f"sla-forget-del-{_model.__name__}"
+    )
 
 
 def choose_policy(ticket: Ticket, policies: Sequence[SlaPolicy] | None = None) -> SlaPolicy | None:
