@@ -283,5 +283,3 @@ KEFU_EMAIL_ADDRESSES = [
 # New tickets one sender may open by email per hour; later mail goes on their latest ticket,
 # without an acknowledgement.
 KEFU_EMAIL_TICKETS_PER_HOUR = int(os.environ.get("KEFU_EMAIL_TICKETS_PER_HOUR", "10"))
-# Chat sockets' database calls on several threads (PostgreSQL only; see webchat/db.py).
-KEFU_CHAT_DB_THREADS = _env_bool("KEFU_CHAT_DB_THREADS", True)

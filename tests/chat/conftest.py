@@ -24,9 +24,7 @@ from kefu.routing.demo_data import load_demo_routing
 
 @pytest.fixture(autouse=True)
 def no_clock():  # type: ignore[no-untyped-def]
-    # One database thread: the test's data sits in its open transaction, which only the
-    # test's own connection sees (tests/multinode covers the threaded production path).
-    with override_settings(KEFU_ROUTING_TICK_SECONDS=0, KEFU_CHAT_DB_THREADS=False):
+    with override_settings(KEFU_ROUTING_TICK_SECONDS=0):
         yield
 
 

@@ -12,11 +12,11 @@ import asyncio
 import logging
 from typing import Any
 
+from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 from django.conf import settings
 
 from . import service
-from .db import db_call
 from .outbox import Outbox
 
 logger = logging.getLogger(__name__)
@@ -70,7 +70,7 @@ async def _run() -> None:
 async def tick() -> None:
     from .consumers import send_outbox
 
-    outbox, places = await db_call(_work)(list(_agents), set(_customers))
+    outbox, places = await database_sync_to_async(_work)(list(_agents), set(_customers))
     await send_outbox(outbox)
     layer = get_channel_layer()
     assert layer is not None

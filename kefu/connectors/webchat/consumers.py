@@ -14,6 +14,7 @@ import math
 import time
 from typing import Any
 
+from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from channels.layers import get_channel_layer
 from django.conf import settings
@@ -24,7 +25,6 @@ from kefu.errors import ApiError
 from kefu.tickets.models import Ticket
 
 from . import clock, service
-from .db import db_call
 from .frames import conversation_token
 from .outbox import CONSOLES, Outbox, agent_group, customer_group, staff_group
 
@@ -156,7 +156,7 @@ class ChatSocket(AsyncWebsocketConsumer):
 
     async def load_backlog(self, conversation: str, after: int) -> list[dict[str, Any]]:
         ticket_id = self.tickets[conversation]
-        return await db_call(_backlog)(ticket_id, after, self.staff)
+        return await database_sync_to_async(_backlog)(ticket_id, after, self.staff)
 
     async def on_ping(self, frame: dict[str, Any]) -> None:
         await self.send_frame({"type": "pong"})
@@ -191,7 +191,7 @@ class CustomerConsumer(ChatSocket):
             raise ApiError("already_started", "This socket already has a conversation.")
         lang = frame.get("lang") if frame.get("lang") in LANGUAGES else "en"
         try:
-            ticket, welcome = await db_call(_hello)(frame, lang)
+            ticket, welcome = await database_sync_to_async(_hello)(frame, lang)
         except ApiError as exc:
             await self.error(exc.code, exc.message)
             if exc.code in ("bad_signature", "signature_expired"):
@@ -213,21 +213,23 @@ class CustomerConsumer(ChatSocket):
         for message in await self.load_backlog(conversation, after):
             await self.send_message(message)
         if ticket.chat_state == "queued":
-            await send_outbox(await db_call(service.queue_updates)({ticket.pk}))
+            await send_outbox(await database_sync_to_async(service.queue_updates)({ticket.pk}))
 
     async def on_message(self, frame: dict[str, Any]) -> None:
         ticket = self.require_chat()
-        message, created, outbox = await db_call(service.customer_message)(
+        message, created, outbox = await database_sync_to_async(service.customer_message)(
             ticket, frame.get("text"), frame.get("client_id"), frame.get("attachment")
         )
         await self.send_frame({"type": "ack", "client_id": message.client_id, "seq": message.seq})
         await send_outbox(outbox)
         if created:
-            await send_outbox(await db_call(service.assistant_reply)(ticket, message))
+            await send_outbox(
+                await database_sync_to_async(service.assistant_reply)(ticket, message)
+            )
 
     async def on_handoff(self, frame: dict[str, Any]) -> None:
         ticket = self.require_chat()
-        await send_outbox(await db_call(service.request_person)(ticket))
+        await send_outbox(await database_sync_to_async(service.request_person)(ticket))
 
     async def on_typing(self, frame: dict[str, Any]) -> None:
         ticket = self.require_chat()
@@ -235,20 +237,24 @@ class CustomerConsumer(ChatSocket):
 
     async def on_delivered(self, frame: dict[str, Any]) -> None:
         ticket = self.require_chat()
-        await send_outbox(await db_call(service.customer_receipt)(ticket, frame.get("seq"), None))
+        await send_outbox(
+            await database_sync_to_async(service.customer_receipt)(ticket, frame.get("seq"), None)
+        )
 
     async def on_read(self, frame: dict[str, Any]) -> None:
         ticket = self.require_chat()
-        await send_outbox(await db_call(service.customer_receipt)(ticket, None, frame.get("seq")))
+        await send_outbox(
+            await database_sync_to_async(service.customer_receipt)(ticket, None, frame.get("seq"))
+        )
 
     async def on_end(self, frame: dict[str, Any]) -> None:
         ticket = self.require_chat()
-        await send_outbox(await db_call(service.customer_end)(ticket))
+        await send_outbox(await database_sync_to_async(service.customer_end)(ticket))
 
     async def on_rate(self, frame: dict[str, Any]) -> None:
         ticket = self.require_chat()
         await send_outbox(
-            await db_call(service.customer_rate)(
+            await database_sync_to_async(service.customer_rate)(
                 ticket, frame.get("score"), frame.get("comment", "")
             )
         )
@@ -304,7 +310,7 @@ class ConsoleConsumer(ChatSocket):
         await self.channel_layer.group_add(agent_group(user.pk), self.channel_name)
         await self.channel_layer.group_add(CONSOLES, self.channel_name)
         clock.remember_agent(user.pk, self.channel_name)
-        await self.send_frame(await db_call(service.welcome_for_agent)(user))
+        await self.send_frame(await database_sync_to_async(service.welcome_for_agent)(user))
         await self.refresh()
 
     async def disconnect(self, code: int) -> None:
@@ -349,7 +355,7 @@ class ConsoleConsumer(ChatSocket):
         # Any read of the queues begun after the last ask shows what this refresh stands for,
         # so consoles asked together (one group message) share one.
         fresh_after = self.refresh_asked
-        for frame in await db_call(_boards)(self.agent, fresh_after):
+        for frame in await database_sync_to_async(_boards)(self.agent, fresh_after):
             await self.send_frame(frame)
 
     def ticket_for(self, frame: dict[str, Any]) -> Ticket:
@@ -358,12 +364,14 @@ class ConsoleConsumer(ChatSocket):
 
     async def on_presence(self, frame: dict[str, Any]) -> None:
         assert self.agent is not None
-        await send_outbox(await db_call(service.agent_presence)(self.agent, frame.get("status")))
+        await send_outbox(
+            await database_sync_to_async(service.agent_presence)(self.agent, frame.get("status"))
+        )
         await self.send_frame({"type": "presence", "status": frame.get("status")})
 
     async def on_open(self, frame: dict[str, Any]) -> None:
-        ticket = await db_call(self.ticket_for)(frame)
-        details = await db_call(service.chat_details)(ticket)
+        ticket = await database_sync_to_async(self.ticket_for)(frame)
+        details = await database_sync_to_async(service.chat_details)(ticket)
         conversation = str(ticket.public_id)
         after = frame.get("last_seq")
         after = (
@@ -383,7 +391,7 @@ class ConsoleConsumer(ChatSocket):
         def accept() -> Outbox:
             return service.agent_accept(agent, self.ticket_for(frame))
 
-        await send_outbox(await db_call(accept)())
+        await send_outbox(await database_sync_to_async(accept)())
 
     async def on_message(self, frame: dict[str, Any]) -> None:
         await self._say(frame, frame.get("text"))
@@ -395,7 +403,7 @@ class ConsoleConsumer(ChatSocket):
         def render() -> str:
             return service.render_canned(agent, self.ticket_for(frame), frame.get("reply"))
 
-        await self._say(frame, await db_call(render)())
+        await self._say(frame, await database_sync_to_async(render)())
 
     async def _say(self, frame: dict[str, Any], text: Any) -> None:
         assert self.agent is not None
@@ -410,7 +418,7 @@ class ConsoleConsumer(ChatSocket):
                 internal=bool(frame.get("internal")),
             )
 
-        message, _created, outbox = await db_call(say)()
+        message, _created, outbox = await database_sync_to_async(say)()
         await self.send_frame(
             {
                 "type": "ack",
@@ -422,7 +430,7 @@ class ConsoleConsumer(ChatSocket):
         await send_outbox(outbox)
 
     async def on_typing(self, frame: dict[str, Any]) -> None:
-        ticket = await db_call(self.ticket_for)(frame)
+        ticket = await database_sync_to_async(self.ticket_for)(frame)
         await send_outbox(_typing(ticket, "agent", bool(frame.get("active"))))
 
     async def on_read(self, frame: dict[str, Any]) -> None:
@@ -440,7 +448,7 @@ class ConsoleConsumer(ChatSocket):
         def receipt() -> Outbox:
             return service.agent_receipt(agent, self.ticket_for(frame), delivered, read)
 
-        await send_outbox(await db_call(receipt)())
+        await send_outbox(await database_sync_to_async(receipt)())
 
     async def on_transfer(self, frame: dict[str, Any]) -> None:
         assert self.agent is not None
@@ -455,7 +463,7 @@ class ConsoleConsumer(ChatSocket):
                 note=frame.get("note", ""),
             )
 
-        await send_outbox(await db_call(transfer)())
+        await send_outbox(await database_sync_to_async(transfer)())
 
     async def on_ticket(self, frame: dict[str, Any]) -> None:
         assert self.agent is not None
@@ -464,7 +472,7 @@ class ConsoleConsumer(ChatSocket):
         def keep() -> Outbox:
             return service.agent_keep_as_ticket(agent, self.ticket_for(frame))
 
-        await send_outbox(await db_call(keep)())
+        await send_outbox(await database_sync_to_async(keep)())
 
     async def on_end(self, frame: dict[str, Any]) -> None:
         assert self.agent is not None
@@ -473,7 +481,7 @@ class ConsoleConsumer(ChatSocket):
         def end() -> Outbox:
             return service.agent_end(agent, self.ticket_for(frame), frame.get("resolution"))
 
-        await send_outbox(await db_call(end)())
+        await send_outbox(await database_sync_to_async(end)())
 
 
 _snapshot: Any = None
