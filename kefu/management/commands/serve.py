@@ -50,7 +50,7 @@ class Command(BaseCommand):
             f"  Agent console:          {base}/en/console/",
             f"  Supervisor wall:        {base}/en/console/supervisor/",
             f"  Ticket desk:            {base}/en/console/tickets/",
-            "  Customer portal:        \"My tickets\" on the live chat demo page (signed in)",
+            '  Customer portal:        "My tickets" on the live chat demo page (signed in)',
         ]
         if jobs_here:
             lines.append("  Background jobs:        in this process (embedded)")
