@@ -44,7 +44,6 @@ import resource
 import secrets
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -54,11 +53,15 @@ from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
-
-Out = Callable[[str], None]
+from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:  # this file is also run as a script, by its own subprocesses
+    sys.path.insert(0, str(ROOT))
+
+from bench._servers import BenchError, log_tail, uvicorn_server, with_path  # noqa: E402
+
+Out = Callable[[str], None]
 TARGET_P99_MS = 100.0
 
 
@@ -164,10 +167,6 @@ def run(options: argparse.Namespace, out: Out) -> dict[str, Any]:
     return results
 
 
-class BenchError(Exception):
-    pass
-
-
 def _run_one(mode: str, k: int, options: argparse.Namespace, out: Out) -> dict[str, Any]:
     capacity = max(1, options.capacity)
     agents = math.ceil(k / capacity)
@@ -191,7 +190,7 @@ def _run_one(mode: str, k: int, options: argparse.Namespace, out: Out) -> dict[s
             f"capacity {capacity} and {k} customers in {seeded['seed_s']:.1f} s"
         )
         labels = ["a", "b"] if mode == "scaled" else ["a"]
-        servers = {label: stack.enter_context(_server(env, tmp, label)) for label in labels}
+        servers = {label: stack.enter_context(uvicorn_server(env, tmp, label)) for label in labels}
         out(
             f"[{mode} {k}] servers up: "
             + ", ".join(f"{label} on :{port} (pid {p.pid})" for label, (p, port) in servers.items())
@@ -223,7 +222,7 @@ def _run_one(mode: str, k: int, options: argparse.Namespace, out: Out) -> dict[s
         for label, (proc, _port) in servers.items():
             if proc.poll() is not None:
                 raise BenchError(
-                    f"server {label} exited with {proc.returncode}: {_tail(tmp, label)}"
+                    f"server {label} exited with {proc.returncode}: {log_tail(tmp, label)}"
                 )
         result = {
             "mode": mode,
@@ -263,7 +262,7 @@ def _scaled_env(tag: str, options: argparse.Namespace, stack: contextlib.ExitSta
     import redis
 
     name = f"kefu_bench_chat_{tag}"
-    admin = _with_path(options.postgres, "postgres")
+    admin = with_path(options.postgres, "postgres")
     with psycopg.connect(admin, autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         conn.execute(f'CREATE DATABASE "{name}"')
@@ -285,16 +284,11 @@ def _scaled_env(tag: str, options: argparse.Namespace, stack: contextlib.ExitSta
     stack.callback(drop_database)
     stack.callback(drop_keys)
     return {
-        "KEFU_DATABASE_URL": _with_path(options.postgres, name),
+        "KEFU_DATABASE_URL": with_path(options.postgres, name),
         "KEFU_REDIS_URL": options.redis,
         "KEFU_CHANNEL_PREFIX": prefix,
         "KEFU_CACHE_PREFIX": prefix,
     }
-
-
-def _with_path(url: str, name: str) -> str:
-    parts = urlsplit(url)
-    return urlunsplit((parts.scheme, parts.netloc, f"/{name}", parts.query, parts.fragment))
 
 
 def _seed(env: dict[str, str], agents: int, capacity: int, customers: int, tmp: Path) -> dict:
@@ -325,62 +319,6 @@ def _signed_customers(secret: str, count: int) -> list[list[Any]]:
 
 def _uid(index: int) -> str:
     return f"bench-{index:05d}"
-
-
-@contextlib.contextmanager
-def _server(env: dict[str, str], tmp: Path, label: str):  # type: ignore[no-untyped-def]
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = int(s.getsockname()[1])
-    log = open(tmp / f"server-{label}.log", "wb")  # noqa: SIM115 - closed below
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "kefu.asgi:application",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--lifespan",
-            "off",
-            "--no-access-log",
-            "--log-level",
-            "warning",
-        ],
-        env=env,
-        cwd=tmp,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    try:
-        deadline = time.monotonic() + 120
-        while True:
-            if proc.poll() is not None:
-                raise BenchError(f"server {label} did not start: {_tail(tmp, label)}")
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=1):
-                    break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise BenchError(f"server {label} did not listen in time") from None
-                time.sleep(0.2)
-        yield proc, port
-    finally:
-        if proc.poll() is None:
-            proc.terminate()
-            try:
-                proc.wait(15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
-        log.close()
-
-
-def _tail(tmp: Path, label: str) -> str:
-    path = tmp / f"server-{label}.log"
-    return path.read_text(errors="replace")[-2000:] if path.exists() else ""
 
 
 async def _orchestrate(
@@ -549,7 +487,9 @@ async def _orchestrate(
 def _check_servers(servers: dict[str, subprocess.Popen[bytes]], tmp: Path) -> None:
     for label, proc in servers.items():
         if proc.poll() is not None:
-            raise BenchError(f"server {label} exited with {proc.returncode}: {_tail(tmp, label)}")
+            raise BenchError(
+                f"server {label} exited with {proc.returncode}: {log_tail(tmp, label)}"
+            )
 
 
 class _Worker:

@@ -39,7 +39,8 @@ from collections.abc import Callable, Iterator
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+
+from bench._servers import with_path
 
 Out = Callable[[str], None]
 
@@ -204,7 +205,7 @@ def _scaled_env(options: argparse.Namespace, stack: contextlib.ExitStack) -> dic
     import psycopg
 
     name = f"kefu_bench_email_{os.getpid()}"
-    admin = _with_path(options.postgres, "postgres")
+    admin = with_path(options.postgres, "postgres")
     with psycopg.connect(admin, autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         conn.execute(f'CREATE DATABASE "{name}"')
@@ -216,16 +217,11 @@ def _scaled_env(options: argparse.Namespace, stack: contextlib.ExitStack) -> dic
     stack.callback(drop)
     prefix = f"kefu-bench-email-{os.getpid()}"
     return {
-        "KEFU_DATABASE_URL": _with_path(options.postgres, name),
+        "KEFU_DATABASE_URL": with_path(options.postgres, name),
         "KEFU_REDIS_URL": options.redis,
         "KEFU_CACHE_PREFIX": prefix,
         "KEFU_CHANNEL_PREFIX": prefix,
     }
-
-
-def _with_path(url: str, name: str) -> str:
-    parts = urlsplit(url)
-    return urlunsplit((parts.scheme, parts.netloc, f"/{name}", parts.query, parts.fragment))
 
 
 def _kefu(env: dict[str, str], tmp: Path, *args: str) -> None:

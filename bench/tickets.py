@@ -14,28 +14,21 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import json
 import os
 import random
-import socket
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from bench._database import bench_database
+from bench._servers import BenchError, uvicorn_server
 
 Out = Callable[[str], None]
 CATEGORIES = ["kyc", "api", "other", "withdrawal", "deposit"]
-
-
-class BenchError(Exception):
-    pass
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -88,7 +81,7 @@ def run_api(options: argparse.Namespace, out: Out) -> dict[str, Any]:
             "KEFU_DATA_DIR": tmp,
             "KEFU_WIDGET_SECRET": settings.KEFU_WIDGET_SECRET,
         }
-        with _server(env, Path(tmp), options.workers) as port:
+        with uvicorn_server(env, Path(tmp), "api", workers=options.workers) as (_proc, port):
             requests = _requests(options.tickets, signed)
             started = time.perf_counter()
             latencies, statuses = asyncio.run(_drive(port, requests, options.connections))
@@ -202,62 +195,6 @@ async def _response(reader: asyncio.StreamReader) -> int:
             length = int(line.split(":", 1)[1])
     await reader.readexactly(length)
     return status
-
-
-@contextlib.contextmanager
-def _server(env: dict[str, str], tmp: Path, workers: int) -> Iterator[int]:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = int(s.getsockname()[1])
-    log = open(tmp / "server.log", "wb")  # noqa: SIM115 - closed below
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "kefu.asgi:application",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--workers",
-            str(workers),
-            "--lifespan",
-            "off",
-            "--no-access-log",
-            "--log-level",
-            "warning",
-        ],
-        env=env,
-        cwd=tmp,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    try:
-        deadline = time.monotonic() + 120
-        while True:
-            if proc.poll() is not None:
-                raise BenchError(f"server did not start: {(tmp / 'server.log').read_text()}")
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=1):
-                    break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise BenchError("server did not listen in time") from None
-                time.sleep(0.2)
-        time.sleep(2)  # every worker process up, not just the first
-        yield port
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        log.close()
-        errors = (tmp / "server.log").read_text(errors="replace")
-        if "Traceback" in errors:
-            sys.stderr.write("server errors (last 3000 characters):\n" + errors[-3000:])
 
 
 def _percentile(values: list[float], q: float) -> float:
