@@ -107,7 +107,7 @@ def _out(ticket: Ticket) -> dict[str, Any]:
         "messages": [
             {
                 "seq": m.seq,
-                "ticket": m.ticket.number,
+                "ticket": m.ticket_number,
                 "author": m.author,
                 "text": m.text,
                 "at": m.created_at.isoformat(),

@@ -70,8 +70,10 @@ def find_duplicate(
         .annotate(first_words=Subquery(first_words))
         .order_by("-created_at")[:20]
     )
-    keys = case_keys(category, fields, text)
+    keys: set[str] | None = None  # worked out only if there is anything to compare with
     for candidate in candidates:
+        if keys is None:
+            keys = case_keys(category, fields, text)
         their_text = f"{candidate.subject}\n{candidate.first_words or ''}"
         if keys and keys & case_keys_of(candidate, their_text):
             return candidate

@@ -187,7 +187,12 @@ class Ticket(models.Model):
 
     @property
     def number(self) -> str:
-        return f"K{self.pk:06d}"
+        return ticket_number(self.pk)
+
+
+def ticket_number(pk: int) -> str:
+    """The number customers quote ("K000123")."""
+    return f"K{pk:06d}"
 
 
 class Author(models.TextChoices):
@@ -254,9 +259,18 @@ class Message(models.Model):
                 name="message_client_id_unique",
             ),
         ]
+        indexes = [
+            # A retried portal or API submission is found by its client id before a ticket
+            # exists to scope the search.
+            models.Index(fields=["client_id"], condition=~Q(client_id=""), name="message_client_id")
+        ]
 
     def __str__(self) -> str:
-        return f"{self.ticket}#{self.seq}"
+        return f"{self.ticket_number}#{self.seq}"
+
+    @property
+    def ticket_number(self) -> str:
+        return ticket_number(self.ticket_id)
 
 
 class SatisfactionRating(models.Model):

@@ -72,9 +72,7 @@ def public_timeline(ticket: Ticket) -> list[Step]:
 def conversation(ticket: Ticket, *, internal: bool) -> list[Message]:
     """The ticket's messages and those of tickets merged into it, oldest first."""
     ids = [ticket.pk, *ticket.merged_tickets.values_list("pk", flat=True)]
-    messages = Message.objects.filter(ticket_id__in=ids).select_related(
-        "agent", "attachment", "ticket"
-    )
+    messages = Message.objects.filter(ticket_id__in=ids).select_related("agent", "attachment")
     if not internal:
         messages = messages.filter(internal=False)
     return sorted(messages, key=lambda m: (m.created_at, m.ticket_id, m.seq))
@@ -102,7 +100,7 @@ def export(ticket: Ticket) -> dict[str, Any]:
         },
         "messages": [
             {
-                "ticket": m.ticket.number,
+                "ticket": m.ticket_number,
                 "seq": m.seq,
                 "author": m.author,
                 "agent": m.agent.username if m.agent else None,
