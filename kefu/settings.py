@@ -228,6 +228,8 @@ KEFU_EXCHANGE_NAME = os.environ.get("KEFU_EXCHANGE_NAME", "Beacon")
 # starves. Grace: how long a vanished agent console keeps its chats before they are re-queued.
 KEFU_ROUTING_AGING_SECONDS = int(os.environ.get("KEFU_ROUTING_AGING_SECONDS", "120"))
 KEFU_AGENT_GRACE_SECONDS = int(os.environ.get("KEFU_AGENT_GRACE_SECONDS", "30"))
+# A waiting customer with no socket on any process this long (page closed) leaves the queue.
+KEFU_CUSTOMER_GRACE_SECONDS = int(os.environ.get("KEFU_CUSTOMER_GRACE_SECONDS", "60"))
 # Handle time assumed for wait estimates until enough chats have ended to measure it.
 KEFU_DEFAULT_HANDLE_SECONDS = int(os.environ.get("KEFU_DEFAULT_HANDLE_SECONDS", "300"))
 # How often each web process re-runs routing (aging, overflow, lost agents) and queue updates.

@@ -237,6 +237,30 @@ def release_lost_agents(now: datetime | None = None) -> list[int]:
     return [t.pk for t in orphaned]
 
 
+def customers_present(ticket_ids: set[int], now: datetime | None = None) -> None:
+    """A process still holds sockets of these chats' customers (its clock says so each tick)."""
+    if ticket_ids:
+        Ticket.objects.filter(pk__in=ticket_ids, chat_state=ChatState.QUEUED).update(
+            customer_seen_at=now or timezone.now()
+        )
+
+
+def release_abandoned(now: datetime | None = None) -> list[Ticket]:
+    """Take out of line the chats whose customer has had no socket on any process for
+    ``KEFU_CUSTOMER_GRACE_SECONDS`` (the page was closed): an agent would otherwise accept an
+    empty chat. Returns them, still to be ended by the caller. Under the routing lock, so a
+    chat is never handed to an agent while it is being let go."""
+    cutoff = (now or timezone.now()) - timedelta(seconds=settings.KEFU_CUSTOMER_GRACE_SECONDS)
+    with routing_lock():
+        gone = list(Ticket.objects.filter(chat_state=ChatState.QUEUED, customer_seen_at__lt=cutoff))
+        QueueEntry.objects.filter(ticket__in=gone).delete()
+        for ticket in gone:
+            record_event(
+                "routing.abandoned", ticket, data={"last_seen": str(ticket.customer_seen_at)}
+            )
+    return gone
+
+
 def finished(agent_id: int) -> None:
     """An agent's chat ended: their idle time starts now."""
     Presence.objects.filter(agent_id=agent_id).update(idle_since=timezone.now())

@@ -159,8 +159,19 @@ def mark_queued(ticket: Ticket, *, priority: str, team: Any, reason: str) -> Tic
     ticket.priority = priority
     ticket.team = team
     ticket.queued_at = ticket.queued_at or timezone.now()
+    ticket.customer_seen_at = timezone.now()
     ticket.assignee = None
-    ticket.save(update_fields=["chat_state", "status", "priority", "team", "queued_at", "assignee"])
+    ticket.save(
+        update_fields=[
+            "chat_state",
+            "status",
+            "priority",
+            "team",
+            "queued_at",
+            "customer_seen_at",
+            "assignee",
+        ]
+    )
     record_event(
         "ticket.queued",
         ticket,

@@ -146,6 +146,8 @@ class Ticket(models.Model):
     queued_at = models.DateTimeField(_("queued at"), null=True, blank=True)
     assigned_at = models.DateTimeField(_("assigned at"), null=True, blank=True)
     ended_at = models.DateTimeField(_("chat ended at"), null=True, blank=True)
+    # While a chat waits: when a process last had a socket of its customer (see routing).
+    customer_seen_at = models.DateTimeField(_("customer last seen at"), null=True, blank=True)
     first_response_at = models.DateTimeField(_("first response at"), null=True, blank=True)
     awaiting_agent_since = models.DateTimeField(
         _("waiting for an agent since"), null=True, blank=True

@@ -335,6 +335,26 @@ def test_lost_agent_chats_are_requeued_first_after_the_grace_period(team, queue)
     assert waiting_ids() == {older.pk}
 
 
+def test_a_customer_gone_longer_than_the_grace_period_leaves_the_queue(team, queue):
+    grace = settings.KEFU_CUSTOMER_GRACE_SECONDS
+    start = timezone.now()
+    left, stays = chat(team), chat(team)
+    # Another process still holds the second customer's socket and says so each tick.
+    services.customers_present({stays.pk}, now=start + timedelta(seconds=grace))
+
+    assert services.release_abandoned(now=start + timedelta(seconds=grace - 1)) == []
+    gone = services.release_abandoned(now=start + timedelta(seconds=grace + 5))
+    assert [t.pk for t in gone] == [left.pk]
+    assert waiting_ids() == {stays.pk}
+
+    actions.end_chat(gone[0], by="system", resolution="abandoned")
+    left.refresh_from_db()
+    assert (left.chat_state, left.resolution) == (ChatState.ENDED, "abandoned")
+    agent = make_agent("after", [team], capacity=2)
+    made = services.dispatch()
+    assert [(m.ticket_id, m.agent_id) for m in made] == [(stays.pk, agent.pk)]
+
+
 # -- no double assignment ---------------------------------------------------------------------
 
 

@@ -90,7 +90,9 @@ def _work(
     from kefu.routing import services as routing
 
     routing.heartbeat(agent_ids)
+    routing.customers_present(customers)
     outbox = service.release_lost_agents()
+    outbox.extend(service.release_abandoned_chats())
     outbox.extend(service.run_dispatch())
     global _ticks
     _ticks += 1

@@ -297,6 +297,13 @@ def queue_updates(only: set[int] | None = None) -> Outbox:
     return outbox
 
 
+def release_abandoned_chats() -> Outbox:
+    outbox = Outbox()
+    for ticket in routing.release_abandoned():
+        outbox.extend(_ended(ticket, by="system", resolution="abandoned", agent=None))
+    return outbox
+
+
 def release_lost_agents() -> Outbox:
     outbox = Outbox()
     previous = dict(
