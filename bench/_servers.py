@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import argparse
 import contextlib
+import os
 import socket
 import subprocess
 import sys
@@ -79,3 +81,53 @@ def uvicorn_server(
                 proc.kill()
                 proc.wait()
         log.close()
+
+
+def add_scaled_arguments(parser: argparse.ArgumentParser) -> None:
+    """The servers a benchmark's scaled mode runs against."""
+    parser.add_argument(
+        "--postgres",
+        default=os.environ.get("KEFU_BENCH_POSTGRES", "postgresql://postgres@127.0.0.1:5432/"),
+        help="PostgreSQL server for scaled mode (a throwaway database is made there)",
+    )
+    parser.add_argument(
+        "--redis",
+        default=os.environ.get("KEFU_BENCH_REDIS", "redis://127.0.0.1:6379/15"),
+        help="Redis for scaled mode (keys under a prefix of this run, deleted afterwards)",
+    )
+
+
+def scaled_env(
+    name: str, options: argparse.Namespace, stack: contextlib.ExitStack
+) -> dict[str, str]:
+    """Settings for scaled-mode servers: a fresh database ``name`` on ``options.postgres`` and a
+    Redis key prefix of the same name, both removed when ``stack`` closes."""
+    import psycopg
+    import redis
+
+    admin = with_path(options.postgres, "postgres")
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    prefix = name.replace("_", "-")
+
+    def drop_database() -> None:
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+    def drop_keys() -> None:
+        client = redis.Redis.from_url(options.redis)
+        for pattern in (f"{prefix}*", f"*{prefix}*"):
+            keys = list(client.scan_iter(match=pattern, count=1000))
+            if keys:
+                client.delete(*keys)
+        client.close()
+
+    stack.callback(drop_database)
+    stack.callback(drop_keys)
+    return {
+        "KEFU_DATABASE_URL": with_path(options.postgres, name),
+        "KEFU_REDIS_URL": options.redis,
+        "KEFU_CHANNEL_PREFIX": prefix,
+        "KEFU_CACHE_PREFIX": prefix,
+    }

@@ -59,7 +59,13 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # this file is also run as a script, by its own subprocesses
     sys.path.insert(0, str(ROOT))
 
-from bench._servers import BenchError, log_tail, uvicorn_server, with_path  # noqa: E402
+from bench._servers import (  # noqa: E402
+    BenchError,
+    add_scaled_arguments,
+    log_tail,
+    scaled_env,
+    uvicorn_server,
+)
 
 Out = Callable[[str], None]
 TARGET_P99_MS = 100.0
@@ -109,16 +115,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--receipts", action="store_true", help="also send a read receipt for every message"
     )
     parser.add_argument("--tick", type=float, help="KEFU_ROUTING_TICK_SECONDS (server default 2)")
-    parser.add_argument(
-        "--postgres",
-        default=os.environ.get("KEFU_BENCH_POSTGRES", "postgresql://postgres@127.0.0.1:5432/"),
-        help="PostgreSQL server for scaled mode (a throwaway database is made there)",
-    )
-    parser.add_argument(
-        "--redis",
-        default=os.environ.get("KEFU_BENCH_REDIS", "redis://127.0.0.1:6379/15"),
-        help="Redis for scaled mode (keys under a prefix of this run, deleted afterwards)",
-    )
+    add_scaled_arguments(parser)
     parser.add_argument(
         "--profile",
         type=Path,
@@ -182,7 +179,7 @@ def _run_one(mode: str, k: int, options: argparse.Namespace, out: Out) -> dict[s
             tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="kefu-bench-chat-")))
         env = _server_env(tmp, options)
         if mode == "scaled":
-            env.update(_scaled_env(tag, options, stack))
+            env.update(scaled_env(f"kefu_bench_chat_{tag}", options, stack))
         started = time.perf_counter()
         seeded = _seed(env, agents, capacity, k, tmp)
         out(
@@ -255,40 +252,6 @@ def _server_env(tmp: Path, options: argparse.Namespace) -> dict[str, str]:
     if options.tick is not None:
         env["KEFU_ROUTING_TICK_SECONDS"] = str(options.tick)
     return env
-
-
-def _scaled_env(tag: str, options: argparse.Namespace, stack: contextlib.ExitStack) -> dict:
-    import psycopg
-    import redis
-
-    name = f"kefu_bench_chat_{tag}"
-    admin = with_path(options.postgres, "postgres")
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
-
-    def drop_database() -> None:
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-    prefix = f"kefu-bench-chat-{tag}"
-
-    def drop_keys() -> None:
-        client = redis.Redis.from_url(options.redis)
-        for pattern in (f"{prefix}*", f"*{prefix}*"):
-            keys = list(client.scan_iter(match=pattern, count=1000))
-            if keys:
-                client.delete(*keys)
-        client.close()
-
-    stack.callback(drop_database)
-    stack.callback(drop_keys)
-    return {
-        "KEFU_DATABASE_URL": with_path(options.postgres, name),
-        "KEFU_REDIS_URL": options.redis,
-        "KEFU_CHANNEL_PREFIX": prefix,
-        "KEFU_CACHE_PREFIX": prefix,
-    }
 
 
 def _seed(env: dict[str, str], agents: int, capacity: int, customers: int, tmp: Path) -> dict:

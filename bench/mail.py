@@ -40,7 +40,7 @@ from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
-from bench._servers import with_path
+from bench._servers import add_scaled_arguments, scaled_env
 
 Out = Callable[[str], None]
 
@@ -81,16 +81,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--batch", type=int, default=200, help="mails per UID FETCH (200)")
     parser.add_argument("--mode", choices=["embedded", "scaled", "both"], default="both")
     parser.add_argument("--timeout", type=float, default=600, help="give up after (600 s)")
-    parser.add_argument(
-        "--postgres",
-        default=os.environ.get("KEFU_BENCH_POSTGRES", "postgresql://postgres@127.0.0.1:5432/"),
-        help="PostgreSQL server for scaled mode (a throwaway database is made there)",
-    )
-    parser.add_argument(
-        "--redis",
-        default=os.environ.get("KEFU_BENCH_REDIS", "redis://127.0.0.1:6379/15"),
-        help="Redis for scaled mode",
-    )
+    add_scaled_arguments(parser)
     parser.add_argument("--seed", type=int, default=7)
 
 
@@ -133,7 +124,7 @@ def _run_one(
         tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="kefu-bench-email-")))
         env = _env(tmp, url, options)
         if mode == "scaled":
-            env.update(_scaled_env(options, stack))
+            env.update(scaled_env(f"kefu_bench_email_{os.getpid()}", options, stack))
         t = time.perf_counter()
         _kefu(env, tmp, "migrate", "--verbosity", "0")
         out(f"[{mode}] migrated in {time.perf_counter() - t:.1f} s")
@@ -199,29 +190,6 @@ def _env(tmp: Path, url: str, options: argparse.Namespace) -> dict[str, str]:
         }
     )
     return env
-
-
-def _scaled_env(options: argparse.Namespace, stack: contextlib.ExitStack) -> dict[str, str]:
-    import psycopg
-
-    name = f"kefu_bench_email_{os.getpid()}"
-    admin = with_path(options.postgres, "postgres")
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
-
-    def drop() -> None:
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-    stack.callback(drop)
-    prefix = f"kefu-bench-email-{os.getpid()}"
-    return {
-        "KEFU_DATABASE_URL": with_path(options.postgres, name),
-        "KEFU_REDIS_URL": options.redis,
-        "KEFU_CACHE_PREFIX": prefix,
-        "KEFU_CHANNEL_PREFIX": prefix,
-    }
 
 
 def _kefu(env: dict[str, str], tmp: Path, *args: str) -> None:

@@ -3,8 +3,6 @@ statuses, reopening, escalation, the public timeline and the immutable record.""
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pytest
 
 from kefu import clock
@@ -255,4 +253,3 @@ def test_a_closed_ticket_takes_no_agent_reply(li_wei: Customer, wang: Agent) -> 
     with pytest.raises(ApiError) as caught:
         workflow.agent_reply(ticket, agent=wang, text="hello")
     assert caught.value.code == "ticket_closed"
-    assert clock.now() - ticket.created_at < timedelta(seconds=1)
