@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "kefu.routing",
     "kefu.connectors",
     "kefu.connectors.email",
+    "kefu.trust",
     "kefu.web",
 ]
 
