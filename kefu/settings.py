@@ -6,6 +6,7 @@ Setting ``KEFU_DATABASE_URL`` (PostgreSQL) and ``KEFU_REDIS_URL`` selects the sc
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import os
 import secrets
@@ -286,3 +287,28 @@ KEFU_EMAIL_ADDRESSES = [
 # New tickets one sender may open by email per hour; later mail goes on their latest ticket,
 # without an acknowledgement.
 KEFU_EMAIL_TICKETS_PER_HOUR = int(os.environ.get("KEFU_EMAIL_TICKETS_PER_HOUR", "10"))
+
+
+def _kept_key(name: str, env: str) -> list[str]:
+    """Keys from ``env`` (comma-separated, newest first); else one generated key kept in the
+    data dir (mode 0600), like the secret key, so embedded mode needs no configuration."""
+    if keys := [k.strip() for k in os.environ.get(env, "").split(",") if k.strip()]:
+        return keys
+    path = DATA_DIR / name
+    if path.exists():
+        return [path.read_text().strip()]
+    DATA_DIR.mkdir(parents=True, exist_ok=True)
+    key = base64.urlsafe_b64encode(secrets.token_bytes(32)).decode()
+    path.write_text(key)
+    path.chmod(0o600)
+    return [key]
+
+
+# Personal data at rest. Field keys are Fernet keys: the first encrypts, all decrypt (add a new
+# key in front, run `kefu trust rotate-keys`, then drop the old one). The lookup key makes the
+# keyed hashes that find a customer by email or phone without decrypting every row.
+KEFU_FIELD_KEYS = _kept_key("field_keys", "KEFU_FIELD_KEYS")
+KEFU_LOOKUP_KEY = _kept_key("lookup_key", "KEFU_LOOKUP_KEY")[0]
+# Messages, transcripts and files of tickets closed (chats ended) longer ago than this are
+# purged by a daily job; 0 keeps them forever.
+KEFU_RETENTION_DAYS = int(os.environ.get("KEFU_RETENTION_DAYS", "365"))

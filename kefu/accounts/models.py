@@ -8,6 +8,14 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from kefu.trust.fields import (
+    EncryptedCharField,
+    EncryptedEmailField,
+    EncryptedTextField,
+    LookupHashField,
+    with_lookups,
+)
+
 
 class Role(models.TextChoices):
     AGENT = "agent", _("Agent")
@@ -99,7 +107,16 @@ class Customer(models.Model):
     language = models.CharField(
         _("language"), max_length=10, choices=SupportLanguage.choices, default=SupportLanguage.EN
     )
-    email = models.EmailField(_("email"), blank=True, db_index=True)
+    # Personal data: encrypted at rest, found by keyed hash (see kefu.trust.fields).
+    email = EncryptedEmailField(_("email"), blank=True)
+    email_lookup = LookupHashField(source="email", kind="email")
+    phone = EncryptedCharField(_("phone"), max_length=40, blank=True)
+    phone_lookup = LookupHashField(source="phone", kind="phone")
+    real_name = EncryptedCharField(_("real name"), max_length=200, blank=True)
+    kyc_notes = EncryptedTextField(_("KYC notes"), blank=True)
+    erased_at = models.DateTimeField(
+        _("personal data erased at"), null=True, blank=True, editable=False
+    )
     anti_phishing_code = models.CharField(
         _("anti-phishing code"),
         max_length=20,
@@ -115,6 +132,9 @@ class Customer(models.Model):
 
     def __str__(self) -> str:
         return self.display_name or self.exchange_uid
+
+    def save(self, *args, update_fields=None, **kwargs):  # type: ignore[no-untyped-def]
+        super().save(*args, update_fields=with_lookups(Customer, update_fields), **kwargs)
 
 
 class SavedTicketView(models.Model):

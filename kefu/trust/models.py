@@ -39,3 +39,8 @@ class OfficialChannel(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.value}"
+
+
+from .records import AccessRecord  # noqa: E402  (the access audit, in a module of its own)
+
+__all__ = ["AccessRecord", "ChannelKind", "OfficialChannel"]

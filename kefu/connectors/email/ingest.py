@@ -25,7 +25,6 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import DatabaseError, IntegrityError, transaction
 from django.db.models import Count
-from django.db.models.functions import Lower
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 
@@ -38,6 +37,7 @@ from kefu.tickets.attachments import store_attachment
 from kefu.tickets.models import Author, Channel, Ticket
 from kefu.tickets.opening import MAX_CC, MAX_SUBJECT, open_ticket
 from kefu.tickets.workflow import customer_reply
+from kefu.trust.crypto import lookup_hash
 
 from . import config, signals
 from .charsets import decode_bytes
@@ -136,12 +136,10 @@ class _Lookups:
         self.opened: dict[str, int] = {}
         for start in range(0, len(senders), 500):
             chunk = senders[start : start + 500]
-            for customer in (
-                Customer.objects.annotate(address=Lower("email"))
-                .filter(address__in=chunk)
-                .order_by("-pk")
-            ):
-                self.customers[customer.address] = customer  # the oldest account wins
+            # Addresses are encrypted: customers are found by the keyed hash of the address.
+            hashes = {lookup_hash("email", sender): sender for sender in chunk}
+            for customer in Customer.objects.filter(email_lookup__in=list(hashes)).order_by("-pk"):
+                self.customers[hashes[customer.email_lookup]] = customer  # the oldest wins
             recent = (
                 InboundMail.objects.filter(
                     sender__in=chunk,
