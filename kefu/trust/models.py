@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -39,6 +42,23 @@ class OfficialChannel(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.value}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        from .channels.normalise import normalise
+
+        self.value = self.value.strip()
+        self.canonical = normalise(self.kind, self.value)
+        super().save(*args, **kwargs)
+
+    def clean(self) -> None:
+        from .channels.normalise import InvalidChannel, normalise
+
+        try:
+            self.canonical = normalise(self.kind, self.value)
+        except InvalidChannel:
+            raise ValidationError(
+                {"value": _("Enter a valid value for this kind of channel.")}
+            ) from None
 
 
 from .records import AccessRecord  # noqa: E402  (the access audit, in a module of its own)
