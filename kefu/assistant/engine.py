@@ -18,6 +18,7 @@ from django.conf import settings
 from django.db import transaction
 
 from kefu.accounts.models import Customer
+from kefu.trust.masking import kinds_of, mask_secrets, without_placeholders
 
 from . import actions, flows, guardrails, replies
 from .entities import extract_entities
@@ -25,7 +26,6 @@ from .language import detect_language, reply_language
 from .matching.knowledge import Knowledge, knowledge
 from .models import Conversation, HandoffPriority, Turn
 from .normalize import normalize_message
-from .secrets import mask_secrets
 
 MAX_MESSAGE = 4000
 # Unanswered messages in a row before the assistant stops guessing and hands over.
@@ -106,7 +106,7 @@ def respond(
         )
         outcome = _decide(context, previous, bool(secrets))
         if secrets:
-            warning = replies.secret_warning([s.kind for s in secrets], lang)
+            warning = replies.secret_warning(kinds_of(secrets), lang)
             outcome.reply = f"{warning}\n\n{outcome.reply}".strip() if outcome.reply else warning
         handoff = None
         if outcome.handoff_reason:
@@ -142,7 +142,7 @@ def respond(
         confidence=outcome.confidence,
         entities=found,
         handoff=handoff,
-        masked=[s.kind for s in secrets],
+        masked=kinds_of(secrets),
     )
 
 
@@ -171,7 +171,7 @@ def _decide(context: flows.Context, previous: str | None, had_secret: bool) -> T
         )
     if guardrails.asks_investment_advice(message):
         return Turnaround(replies.refusal_investment(lang), "refusal", intent="investment_advice")
-    if had_secret and len(message.replace("[masked]", "").strip()) < 4:
+    if had_secret and len(without_placeholders(message).strip()) < 4:
         return Turnaround("", "refusal", intent="secret_shared")
     repeated = previous is not None and _gist(previous) == _gist(message)
     if guardrails.is_angry(message) or repeated:

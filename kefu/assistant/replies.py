@@ -12,17 +12,10 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
+
+from kefu.trust.notices import secret_names
 
 from .matching.knowledge import ArticleCard
-
-SECRET_NAMES = {
-    "seed_phrase": gettext_noop("seed phrase"),
-    "private_key": gettext_noop("private key"),
-    "password": gettext_noop("password"),
-    "two_factor_code": gettext_noop("2FA code"),
-    "card_number": gettext_noop("card number"),
-}
 
 
 def answer(card: ArticleCard, language: str) -> str:
@@ -61,7 +54,7 @@ def refusal_investment(language: str) -> str:
 
 def secret_warning(kinds: Sequence[str], language: str) -> str:
     with translation.override(language):
-        names = ", ".join(_(SECRET_NAMES.get(k, k)) for k in kinds)
+        names = secret_names(kinds)
         return _(
             "Please don't share your %(names)s with anyone — I've hidden it from this chat. "
             "%(exchange)s staff will never ask for it. If you think someone else has seen it, "

@@ -49,7 +49,7 @@ def test_a_seed_phrase_is_masked_and_warned_about(chat):
     assert "seed phrase" in reply.reply
     stored = Turn.objects.get(role=Turn.Role.CUSTOMER)
     assert phrase.split()[3] not in stored.text
-    assert "[masked]" in stored.text
+    assert "[masked: seed phrase]" in stored.text
 
 
 def test_a_password_in_chinese_is_masked(chat):

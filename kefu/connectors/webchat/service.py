@@ -16,12 +16,13 @@ from django.utils.translation import override
 from kefu.accounts.models import Agent, Customer, Role, Team
 from kefu.assistant import actions as assistant_actions
 from kefu.assistant.engine import AssistantError, respond, summarize
-from kefu.assistant.secrets import mask_secrets
 from kefu.errors import ApiError
 from kefu.routing import services as routing
 from kefu.routing.models import QueueEntry
 from kefu.tickets import actions as tickets
 from kefu.tickets.models import Attachment, Author, CannedReply, ChatState, Message, Ticket
+from kefu.trust.masking import kinds_of, mask_secrets
+from kefu.trust.notices import NOTICE_KIND, secret_notice
 
 from .frames import chat_summary, conversation_token, message_frame, token_matches
 from .outbox import Outbox, customer_group
@@ -98,13 +99,9 @@ def customer_message(
     if ticket.chat_state == ChatState.ASSISTANT:
         pass  # the assistant answers in :func:`assistant_reply`, after the acknowledgement
     elif secrets:
-        with override(ticket.language):
-            warning = _(
-                "We hid what looked like a secret (%(kinds)s). Staff never ask for passwords, "
-                "2FA codes, seed phrases or private keys."
-            ) % {"kinds": ", ".join(sorted({s.kind for s in secrets}))}
+        warning = secret_notice(kinds_of(secrets), ticket.language)
         notice, _created = tickets.post_message(
-            ticket, author=Author.SYSTEM, text=warning, kind="secret_warning"
+            ticket, author=Author.SYSTEM, text=warning, kind=NOTICE_KIND
         )
         outbox.message(ticket, notice)
     elif ticket.chat_state == ChatState.QUEUED:
