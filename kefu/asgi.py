@@ -16,6 +16,9 @@ django_asgi = get_asgi_application()
 
 from kefu.jobs.lifespan import with_jobs  # noqa: E402
 from kefu.sockets import websocket_urlpatterns  # noqa: E402
+from kefu.trust.logs import install_on_server_loggers  # noqa: E402
+
+install_on_server_loggers()  # the server configured its log handlers before loading Kefu
 
 application = with_jobs(
     ProtocolTypeRouter(

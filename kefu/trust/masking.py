@@ -80,7 +80,7 @@ def mask_secrets(text: str) -> tuple[str, list[SecretFinding]]:
     return "".join(parts), findings
 
 
-def mask_text(text: str) -> str:
+def without_secrets(text: str) -> str:
     """``text`` with its secrets masked, for callers that need no findings."""
     return mask_secrets(text)[0]
 
@@ -114,11 +114,16 @@ _LATIN_WORD = re.compile(r"[a-zA-Z]+")
 # What may stand between the words of a phrase: spaces, commas, numbering ("1. ", "(2)", "#3").
 _WORD_GAP = re.compile(r"[\s,，、.;；:：()（）\[\]#|/_\-\d]{1,8}")
 _HAN = "\u4e00-\u9fff"
-_HAN_RUN = re.compile(rf"[{_HAN}](?:[\s,，、.;；:：()（）\[\]#|/\-\d]*[{_HAN}]){{11,}}")
+_HAN_SEP = r"\s,，、.;；:：()（）\[\]#|/\-\d"
+# Twelve or more Han characters standing alone, each apart from the next ("灯 翻 词 ...").
+_HAN_APART = re.compile(
+    rf"(?<![{_HAN}])[{_HAN}](?![{_HAN}])(?:[{_HAN_SEP}]{{1,6}}[{_HAN}](?![{_HAN}])){{11,}}"
+)
 _HAN_CHAR = re.compile(rf"[{_HAN}]")
-_SEED_CONTEXT = re.compile(
-    r"助记词|助记码|助记|记忆词|恢复短语|种子|备份词|钱包词|"
-    r"seed|mnemonic|recovery\s*(?:phrase|words)|backup\s*(?:phrase|words)|secret\s*phrase",
+_NAMED_HAN_PHRASE = re.compile(
+    rf"(?:助记词|助记码|记忆词|恢复短语|种子短语|种子词|备份词|钱包词|"
+    rf"\bseed(?:\s*phrase)?|\bmnemonic|\brecovery\s*(?:phrase|words))"
+    rf"(?:是|为|如下|[:：\s])*(?P<phrase>[{_HAN}]{{12,24}})(?![{_HAN}])",
     re.I,
 )
 
@@ -155,37 +160,22 @@ def _english_phrases(text: str) -> Iterator[SecretFinding]:
 
 def _chinese_phrases(text: str) -> Iterator[SecretFinding]:
     """Chinese phrases are single characters, and most common characters are BIP39 words, so
-    prose alone proves nothing: characters written one by one with separators are a phrase;
-    characters written together are one only when the text calls them a phrase and a window of
-    a phrase's length has a valid checksum."""
+    prose alone proves nothing (a 12-character clause passes the checksum one time in 16):
+    characters written one by one with separators are a phrase; characters written together are
+    one only right after words that call them a phrase, filling the whole run up to the next
+    punctuation, with a valid checksum."""
     chinese = _wordlist("chinese_simplified")
-    context = _SEED_CONTEXT.search(text)
-    for run in _HAN_RUN.finditer(text):
-        chars = [(m.group(), run.start() + m.start()) for m in _HAN_CHAR.finditer(run.group())]
-        apart = all(chars[i + 1][1] > chars[i][1] + 1 for i in range(len(chars) - 1))
-        if apart and all(c in chinese for c, _ in chars):
-            yield SecretFinding("seed_phrase", chars[0][1], chars[-1][1] + 1)
-        elif context is not None:
-            yield from _checksummed_windows(chars, chinese)
-
-
-def _checksummed_windows(
-    chars: list[tuple[str, int]], wordlist: frozenset[str]
-) -> Iterator[SecretFinding]:
-    checker = _mnemonic("chinese_simplified")
-    position = 0
-    while position + 12 <= len(chars):
-        for length in reversed(PHRASE_LENGTHS):
-            window = chars[position : position + length]
-            if (
-                len(window) == length
-                and all(c in wordlist for c, _ in window)
-                and checker.check(" ".join(c for c, _ in window))
-            ):
-                yield SecretFinding("seed_phrase", window[0][1], window[-1][1] + 1)
-                position += length - 1
-                break
-        position += 1
+    for run in _HAN_APART.finditer(text):
+        if all(c in chinese for c in _HAN_CHAR.findall(run.group())):
+            yield SecretFinding("seed_phrase", run.start(), run.end())
+    for match in _NAMED_HAN_PHRASE.finditer(text):
+        phrase = match.group("phrase")
+        if (
+            len(phrase) in PHRASE_LENGTHS
+            and all(c in chinese for c in phrase)
+            and _mnemonic("chinese_simplified").check(" ".join(phrase))
+        ):
+            yield SecretFinding("seed_phrase", match.start("phrase"), match.end("phrase"))
 
 
 # Private keys and API secrets ------------------------------------------------------------------
@@ -291,8 +281,8 @@ def _api_secrets(text: str) -> Iterator[SecretFinding]:
 _PASSWORD = re.compile(
     r"(?:(?P<strong>(?:登录|登陆|资金|交易|支付|提币|提现|账户|账号|邮箱|安全)?密码|口令|"
     r"\bpass[\s_-]*(?:word|code|phrase)\b|\bpasswd\b|\bpwd\b)|(?P<weak>\b(?:pw|pass)\b))"
-    r"(?P<sep>(?:\s*(?:[:：=]|\bis\b|\bwas\b|\bnow\b|是|为|就是|改成|改为|设为|设置为|"
-    r"\bchanged\s+to\b|\bset\s+to\b))*)\s*[\"'“‘`]?"
+    r"(?P<sep>(?:\s*(?:[:：=]|\bis\b|\bwas\b|\bnow\b|是|为|就是|改成了?|改为了?|换成了?|设为|设成|设置为|设置成|"
+    r"\bchanged\s+to\b|\bset\s+to\b))*)(?P<space>\s*)[\"'“‘`]?"
     r"(?P<value>[^\s\u4e00-\u9fff，。！？；、“”‘’（）《》【】]{4,64})",
     re.I,
 )
@@ -304,7 +294,8 @@ _NOT_A_PASSWORD = frozenset(
         "empty rejected accepted compromised leaked stolen hacked safe secure long short new old "
         "saved stored still already now also just being case sensitive mine yours this that what "
         "which there here and but never always none unknown updated disabled enabled active "
-        "inactive definitely probably correctly somehow somewhere"
+        "inactive definitely probably correctly somehow somewhere even only checked sent shown "
+        "hidden visible encrypted hashed"
     )
 )
 
@@ -317,8 +308,10 @@ def _passwords(text: str) -> Iterator[SecretFinding]:
         separated = bool(match.group("sep").strip())
         if match.group("weak") and not re.search(r"[:：=]", match.group("sep")):
             continue  # "pass" and "pw" are too common to trust without "pw: ..."
-        if not separated and not any(c.isdigit() for c in value):
-            continue  # "password reset", "密码 错误"
+        if not separated and not (
+            any(c.isdigit() for c in value) and (match.group("space") or "密" in match.group())
+        ):
+            continue  # "password reset", "password@host" (a URL), "密码 错误"
         if value.isalpha() and value.lower() in _NOT_A_PASSWORD:
             continue
         if PLACEHOLDER.match(text, match.start("value")):
