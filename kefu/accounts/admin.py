@@ -2,6 +2,8 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 from django.utils.translation import gettext_lazy as _
 
+from kefu.trust.personal_admin import PersonalDataAdminMixin
+
 from .models import Agent, Customer, Skill, Team
 
 
@@ -36,7 +38,7 @@ class SkillAdmin(admin.ModelAdmin):
 
 
 @admin.register(Customer)
-class CustomerAdmin(admin.ModelAdmin):
+class CustomerAdmin(PersonalDataAdminMixin, admin.ModelAdmin):
     list_display = ["exchange_uid", "display_name", "vip_tier", "kyc_level", "language"]
     list_filter = ["vip_tier", "kyc_level", "language"]
     search_fields = ["exchange_uid", "display_name"]

@@ -7,7 +7,10 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from . import actions
+from kefu.errors import ApiError
+from kefu.trust import account_actions
+from kefu.trust.audit import request_ip
+
 from .backoffice import ExchangeError
 from .models import DemoAccount, DemoDeposit, DemoOrder, DemoWithdrawal
 
@@ -30,11 +33,14 @@ class DemoAccountAdmin(admin.ModelAdmin):
     def _change_status(
         self, request: HttpRequest, queryset: QuerySet[DemoAccount], freeze: bool
     ) -> None:
-        change = actions.freeze_account if freeze else actions.unfreeze_account
+        # Through the trust rules (role checks, access records), like every account action.
+        change = account_actions.staff_freeze if freeze else account_actions.staff_unfreeze
         reason = "admin_request"
         for account in queryset:
             try:
-                result = change(account.uid, reason=reason, actor=request.user)
+                result = change(request.user, account.uid, reason=reason, ip=request_ip(request))
+            except ApiError as refused:
+                self.message_user(request, refused.message, messages.ERROR)
             except ExchangeError as error:
                 message = _("%(uid)s: the exchange refused (%(code)s).")
                 self.message_user(

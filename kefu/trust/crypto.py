@@ -23,7 +23,15 @@ from django.conf import settings
 from django.core.signals import setting_changed
 from django.dispatch import receiver
 
-__all__ = ["InvalidToken", "decrypt", "encrypt", "is_current", "lookup_hash", "normalise"]
+__all__ = [
+    "InvalidToken",
+    "decrypt",
+    "encrypt",
+    "is_current",
+    "lookup_hash",
+    "normalise",
+    "reencrypted",
+]
 
 NON_DIGITS = re.compile(r"\D+")
 
@@ -65,6 +73,13 @@ def is_current(token: str) -> bool:
     except InvalidToken:
         return False
     return True
+
+
+def reencrypted(token: str) -> str | None:
+    """``token``'s plaintext under the newest key, or ``None`` when it already is."""
+    if is_current(token):
+        return None
+    return _all_keys().rotate(token.encode("ascii")).decode("ascii")
 
 
 def normalise(kind: str, value: str) -> str:

@@ -23,6 +23,7 @@ from kefu.tickets import workflow
 from kefu.tickets.categories import CATEGORIES
 from kefu.tickets.models import Channel, Priority, Status, Ticket
 from kefu.tickets.timeline import conversation, export, ticket_events
+from kefu.trust.audit import record_ticket_view, request_ip
 
 ACTIVE = [Status.NEW, Status.OPEN, Status.PENDING, Status.ON_HOLD]
 SORTS: dict[str, list[Any]] = {
@@ -162,6 +163,7 @@ def ticket_page(request: HttpRequest, number: int) -> HttpResponse:
         return redirect("desk-ticket", number=ticket.pk)
     category = CATEGORIES.get(ticket.category)
     labels = {spec.name: spec.label for spec in category.fields} if category else {}
+    record_ticket_view(agent, ticket, ip=request_ip(request))
     return render(
         request,
         "console/ticket.html",

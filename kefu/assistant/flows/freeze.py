@@ -10,8 +10,8 @@ from __future__ import annotations
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from kefu.exchange.actions import freeze_account
 from kefu.exchange.backoffice import FreezeOutcome
+from kefu.trust.account_actions import customer_freeze
 
 from .. import guardrails, replies
 from ..models import HandoffPriority
@@ -59,9 +59,11 @@ def confirm(context: Context) -> Step | None:
 
 
 def _execute(context: Context) -> Step:
-    assert context.customer is not None
-    result = freeze_account(
-        context.customer.exchange_uid, reason="requested by the customer in chat"
+    # Only the identified customer's own account; refused (and recorded) otherwise.
+    result = customer_freeze(
+        context.customer,
+        reason="requested by the customer in chat",
+        ticket=getattr(context.conversation, "ticket", None),
     )
     context.step("froze the account", str(result.outcome))
     with translation.override(context.language):

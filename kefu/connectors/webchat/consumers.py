@@ -23,6 +23,7 @@ from kefu.accounts.identity import identify
 from kefu.accounts.models import Agent
 from kefu.errors import ApiError
 from kefu.tickets.models import Ticket
+from kefu.trust.audit import scope_ip
 
 from . import clock, service
 from .frames import conversation_token
@@ -371,7 +372,9 @@ class ConsoleConsumer(ChatSocket):
 
     async def on_open(self, frame: dict[str, Any]) -> None:
         ticket = await database_sync_to_async(self.ticket_for)(frame)
-        details = await database_sync_to_async(service.chat_details)(ticket)
+        details = await database_sync_to_async(service.chat_details)(
+            ticket, self.agent, ip=scope_ip(self.scope)
+        )
         conversation = str(ticket.public_id)
         after = frame.get("last_seq")
         after = (

@@ -8,15 +8,20 @@ from decimal import Decimal
 from enum import Enum
 from typing import Any
 
-from kefu.accounts.models import Customer
+from kefu.accounts.models import Agent
+from kefu.errors import ApiError
 from kefu.exchange.backoffice import ExchangeError, get_backoffice
+from kefu.tickets.models import Ticket
+from kefu.trust.account_actions import authorise_profile_lookup
 
 
-def customer_profile(customer: Customer | None) -> dict[str, Any]:
-    """The exchange's view of the customer, for the agent: tier, KYC and recent money movements."""
+def customer_profile(ticket: Ticket, viewer: Agent, *, ip: str | None = None) -> dict[str, Any]:
+    """The exchange's view of the chat's customer, for the agent: tier, KYC and recent money
+    movements. Looked up only for a chat the agent works on, and recorded; on a chat that is
+    merely offered to them the agent sees what Kefu knows until they accept it."""
+    customer = ticket.customer
     if customer is None:
         return {"identified": False}
-    backoffice = get_backoffice()
     profile: dict[str, Any] = {
         "identified": True,
         "id": customer.exchange_uid,
@@ -25,6 +30,12 @@ def customer_profile(customer: Customer | None) -> dict[str, Any]:
         "kyc_level": customer.kyc_level,
         "language": customer.language,
     }
+    try:
+        authorise_profile_lookup(viewer, ticket, ip=ip)
+    except ApiError as refused:
+        profile["exchange_error"] = refused.code
+        return profile
+    backoffice = get_backoffice()
     try:
         found = backoffice.profile(customer.exchange_uid)
         profile.update(

@@ -365,7 +365,7 @@ def _require_assignee(agent: Agent, ticket: Ticket) -> None:
         raise ApiError("not_assigned", "This chat is not assigned to you.", 403)
 
 
-def chat_details(ticket: Ticket) -> dict[str, Any]:
+def chat_details(ticket: Ticket, agent: Agent, *, ip: str | None = None) -> dict[str, Any]:
     conversation = ticket.conversation
     handoff = None
     if conversation is not None and conversation.handed_over_at:
@@ -383,7 +383,7 @@ def chat_details(ticket: Ticket) -> dict[str, Any]:
         "language": ticket.language,
         "priority": ticket.priority,
         "assignee": str(ticket.assignee) if ticket.assignee else None,
-        "customer": customer_profile(ticket.customer),
+        "customer": customer_profile(ticket, agent, ip=ip),
         "handoff": handoff,
         "notes": notes,
         "last_seq": ticket.last_seq,

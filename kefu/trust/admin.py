@@ -1,0 +1,1 @@
+from . import records_admin  # noqa: F401  (the access audit)
