@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 from django.utils.translation import gettext_lazy as _
 
+from kefu.trust import access
 from kefu.trust.personal_admin import PersonalDataAdminMixin
 
 from .models import Agent, Customer, Skill, Team
@@ -39,6 +40,15 @@ class SkillAdmin(admin.ModelAdmin):
 
 @admin.register(Customer)
 class CustomerAdmin(PersonalDataAdminMixin, admin.ModelAdmin):
+    """Administrators only: agents and supervisors meet customers through their teams' tickets
+    and chats, never as a list of everyone."""
+
     list_display = ["exchange_uid", "display_name", "vip_tier", "kyc_level", "language"]
     list_filter = ["vip_tier", "kyc_level", "language"]
     search_fields = ["exchange_uid", "display_name"]
+
+    def has_module_permission(self, request):  # type: ignore[no-untyped-def]
+        return access.sees_everything(request.user)
+
+    def has_view_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return access.sees_everything(request.user)

@@ -96,11 +96,15 @@ def queues_frame(agent: Agent, snap: Snapshot | None = None) -> dict[str, Any]:
     }
 
 
-def wall_frame(snap: Snapshot | None = None) -> dict[str, Any]:
+def wall_frame(snap: Snapshot | None = None, *, teams: set[int] | None = None) -> dict[str, Any]:
+    """Every queue and agent, or only those of ``teams`` (a supervisor's own)."""
     now = timezone.now()
     snap = snap or snapshot()
     pool, queues, entries = snap.pool, snap.queues, snap.entries
     online = snap.online
+    if teams is not None:
+        queues = [q for q in queues if q.team_id in teams]
+        pool = [a for a in pool if a.teams & teams]
     names = dict(Presence.objects.values_list("agent_id", "agent__display_name"))
     return {
         "type": "wall",

@@ -7,15 +7,16 @@ from __future__ import annotations
 
 import time
 
-from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import LoginView
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from kefu.accounts.identity import sign_customer
 from kefu.accounts.models import Agent, Customer, Role, Team
 from kefu.tickets.models import CannedReply
+from kefu.trust import access
+
+from .staff import customer_data_required, supervisor_required
 
 WIDGET_SIGNATURE_LIFETIME = 24 * 3600
 
@@ -57,7 +58,7 @@ def _console_context(agent: Agent) -> dict[str, object]:
     teams = [{"slug": t.slug, "name": t.name} for t in Team.objects.all()]
     agents = [
         {"id": a.pk, "name": str(a)}
-        for a in Agent.objects.filter(role__in=[Role.AGENT, Role.SUPERVISOR], is_active=True)
+        for a in access.assignable_agents().filter(role__in=[Role.AGENT, Role.SUPERVISOR])
     ]
     return {
         "agent": agent,
@@ -70,14 +71,13 @@ def _console_context(agent: Agent) -> dict[str, object]:
     }
 
 
-@login_required(login_url="console-login")
+@customer_data_required
 def console(request: HttpRequest) -> HttpResponse:
     return render(request, "console/console.html", _console_context(request.user))  # type: ignore[arg-type]
 
 
-@login_required(login_url="console-login")
+@supervisor_required
 def supervisor(request: HttpRequest) -> HttpResponse:
+    """The wall itself comes over the console socket, scoped to the supervisor's teams."""
     agent: Agent = request.user  # type: ignore[assignment]
-    if agent.role not in (Role.SUPERVISOR, Role.ADMIN):
-        raise PermissionDenied
     return render(request, "console/supervisor.html", _console_context(agent))

@@ -8,7 +8,6 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.db.models import Case, F, IntegerField, Q, QuerySet, Value, When
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -21,9 +20,12 @@ from kefu.clock import now
 from kefu.errors import ApiError
 from kefu.tickets import workflow
 from kefu.tickets.categories import CATEGORIES
-from kefu.tickets.models import Channel, Priority, Status, Ticket
+from kefu.tickets.models import Channel, Priority, Status, Ticket, ticket_number
 from kefu.tickets.timeline import conversation, export, ticket_events
+from kefu.trust import access
 from kefu.trust.audit import record_ticket_view, request_ip
+
+from .staff import customer_data_required
 
 ACTIVE = [Status.NEW, Status.OPEN, Status.PENDING, Status.ON_HOLD]
 SORTS: dict[str, list[Any]] = {
@@ -33,14 +35,15 @@ SORTS: dict[str, list[Any]] = {
     "oldest": ["created_at"],
 }
 FILTER_KEYS = ("status", "priority", "team", "category", "assignee", "q", "sort")
-desk_login = login_required(login_url="console-login")
+desk_login = customer_data_required
 
 
 def filtered_tickets(params: Any, agent: Agent) -> QuerySet[Ticket]:
-    """Tickets matching the list page's filters (a QueryDict or dict), sorted."""
-    tickets = Ticket.objects.select_related("customer", "assignee", "team").filter(
-        merged_into__isnull=True
-    )
+    """The tickets ``agent`` may see that match the list page's filters (a QueryDict or
+    dict), sorted."""
+    tickets = access.visible_tickets(
+        agent, Ticket.objects.select_related("customer", "assignee", "team")
+    ).filter(merged_into__isnull=True)
     status = params.get("status", "active")
     if status == "active":
         tickets = tickets.filter(status__in=ACTIVE)
@@ -121,7 +124,12 @@ def bulk(request: HttpRequest) -> HttpResponse:
     ids = [int(i) for i in request.POST.getlist("ticket") if i.isdigit()]
     action = request.POST.get("action", "")
     done, refused = 0, []
-    for ticket in Ticket.objects.filter(pk__in=ids):
+    found = access.visible_tickets(agent).in_bulk(ids)
+    for pk in ids:
+        ticket = found.get(pk)
+        if ticket is None:  # never say whether someone else's ticket exists
+            refused.append(_("%(number)s: no such ticket.") % {"number": ticket_number(pk)})
+            continue
         try:
             _apply(ticket, action, agent, request.POST)
             done += 1
@@ -150,7 +158,10 @@ def _apply(ticket: Ticket, action: str, agent: Agent, post: Any) -> None:
 def ticket_page(request: HttpRequest, number: int) -> HttpResponse:
     agent: Agent = request.user  # type: ignore[assignment]
     ticket = get_object_or_404(
-        Ticket.objects.select_related("customer", "assignee", "team", "merged_into"), pk=number
+        access.visible_tickets(
+            agent, Ticket.objects.select_related("customer", "assignee", "team", "merged_into")
+        ),
+        pk=number,
     )
     if request.method == "POST":
         try:
@@ -160,6 +171,8 @@ def ticket_page(request: HttpRequest, number: int) -> HttpResponse:
         else:
             if message:
                 messages.success(request, message)
+        if not access.visible_tickets(agent).filter(pk=ticket.pk).exists():
+            return redirect(_list_url())  # handed to someone this agent may not follow
         return redirect("desk-ticket", number=ticket.pk)
     category = CATEGORIES.get(ticket.category)
     labels = {spec.name: spec.label for spec in category.fields} if category else {}
@@ -177,7 +190,7 @@ def ticket_page(request: HttpRequest, number: int) -> HttpResponse:
             "clocks": _clocks(ticket),
             "statuses": Status.choices,
             "priorities": Priority.choices,
-            "agents": Agent.objects.filter(is_active=True).order_by("username"),
+            "agents": access.assignable_agents().order_by("username"),
             "merged": ticket.merged_tickets.all(),
         },
     )
@@ -206,7 +219,14 @@ def _ticket_action(ticket: Ticket, agent: Agent, request: HttpRequest) -> str:
         workflow.change_priority(ticket, post.get("priority", ""), by=agent)
         return _("Priority changed.")
     if action == "assign":
-        assignee = Agent.objects.filter(pk=post.get("agent") or 0).first()
+        raw = post.get("agent", "")
+        assignee = None  # an empty choice unassigns
+        if raw:
+            assignee = (
+                access.assignable_agents().filter(pk=int(raw) if raw.isdigit() else 0).first()
+            )
+            if assignee is None:
+                raise ApiError("agent_not_found", "No such agent.", 404)
         workflow.assign_ticket(ticket, assignee, by=agent)
         return _("Assignee changed.")
     if action == "tags":
@@ -217,7 +237,9 @@ def _ticket_action(ticket: Ticket, agent: Agent, request: HttpRequest) -> str:
         return _("Escalated.")
     if action == "merge":
         raw = post.get("into", "").strip().upper().lstrip("#K")
-        target = Ticket.objects.filter(pk=int(raw)).first() if raw.isdigit() else None
+        target = (
+            access.visible_tickets(agent).filter(pk=int(raw)).first() if raw.isdigit() else None
+        )
         if target is None:
             raise ApiError("unknown_ticket", "No ticket with that number.")
         workflow.merge(ticket, target, by=agent)
@@ -227,7 +249,7 @@ def _ticket_action(ticket: Ticket, agent: Agent, request: HttpRequest) -> str:
 
 @desk_login
 def ticket_export(request: HttpRequest, number: int) -> JsonResponse:
-    ticket = get_object_or_404(Ticket, pk=number)
+    ticket = get_object_or_404(access.visible_tickets(request.user), pk=number)
     response = JsonResponse(export(ticket), json_dumps_params={"ensure_ascii": False, "indent": 2})
     response["Content-Disposition"] = f'attachment; filename="{ticket.number}.json"'
     return response

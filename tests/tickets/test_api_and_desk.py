@@ -10,7 +10,7 @@ import pytest
 from django.test import Client
 
 from kefu.accounts.identity import sign_customer
-from kefu.accounts.models import Agent, Customer, SavedTicketView
+from kefu.accounts.models import Agent, Customer, SavedTicketView, Team
 from kefu.tickets.models import Channel, Priority, Status, Ticket
 from kefu.tickets.opening import open_ticket
 
@@ -86,6 +86,7 @@ def test_desk_sorts_by_time_to_breach_saves_views_and_applies_bulk_actions(
 ) -> None:
     wang.set_password("pw-12345-desk")
     wang.save()
+    wang.teams.add(*Team.objects.filter(slug__in=["account-kyc", "security"]))  # sees their tickets
     vip = Customer.objects.get(exchange_uid="100004")
     normal = _open(li_wei, "kyc", "verification pending for days")
     urgent = _open(vip, "account_security", "unknown login from abroad")

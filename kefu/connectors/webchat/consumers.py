@@ -23,6 +23,7 @@ from kefu.accounts.identity import identify
 from kefu.accounts.models import Agent
 from kefu.errors import ApiError
 from kefu.tickets.models import Ticket
+from kefu.trust import access
 from kefu.trust.audit import scope_ip
 
 from . import clock, service
@@ -306,6 +307,9 @@ class ConsoleConsumer(ChatSocket):
         if user is None or not user.is_authenticated or not isinstance(user, Agent):
             await self.close(code=4401)
             return
+        if not access.sees_customer_data(user):  # content editors work on the help center only
+            await self.close(code=4403)
+            return
         self.agent = user
         await super().connect()
         await self.channel_layer.group_add(agent_group(user.pk), self.channel_name)
@@ -334,7 +338,19 @@ class ConsoleConsumer(ChatSocket):
         if frame.get("type") == "assigned":
             await self.send_frame(frame)
             return
+        if frame.get("type") == "unassigned":
+            # Transferred away or lost: what the customer says next is no longer for this console.
+            await self.send_frame(frame)
+            await self.forget(frame.get("conversation"))
+            return
         await super().chat_frame(event)
+
+    async def forget(self, conversation: Any) -> None:
+        ticket_id = self.tickets.pop(conversation, None) if isinstance(conversation, str) else None
+        if ticket_id is not None:
+            self.sent.pop(conversation, None)
+            await self.channel_layer.group_discard(staff_group(ticket_id), self.channel_name)
+
 
     async def refresh(self) -> None:
         """Queues this agent serves (and, for supervisors, the wall), at most once a second:
@@ -499,6 +515,6 @@ def _boards(agent: Agent, fresh_after: float | None = None) -> list[dict[str, An
     if _snapshot is None or fresh_after is None or _snapshot.started < fresh_after:
         _snapshot = board.snapshot()
     frames = [board.queues_frame(agent, _snapshot)]
-    if service.is_supervisor(agent):
-        frames.append(board.wall_frame(_snapshot))
+    if access.is_supervisor(agent):
+        frames.append(board.wall_frame(_snapshot, teams=access.supervised_team_ids(agent)))
     return frames

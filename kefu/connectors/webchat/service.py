@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 
-from kefu.accounts.models import Agent, Customer, Role, Team
+from kefu.accounts.models import Agent, Customer, Team
 from kefu.assistant import actions as assistant_actions
 from kefu.assistant.engine import AssistantError, respond, summarize
 from kefu.errors import ApiError
@@ -21,6 +21,7 @@ from kefu.routing import services as routing
 from kefu.routing.models import QueueEntry
 from kefu.tickets import actions as tickets
 from kefu.tickets.models import Attachment, Author, CannedReply, ChatState, Message, Ticket
+from kefu.trust import access
 from kefu.trust.masking import kinds_of, mask_secrets
 from kefu.trust.notices import NOTICE_KIND, secret_notice
 
@@ -327,7 +328,7 @@ def release_lost_agents() -> Outbox:
 
 
 def is_supervisor(agent: Agent) -> bool:
-    return agent.role in (Role.SUPERVISOR, Role.ADMIN)
+    return access.is_supervisor(agent)
 
 
 def find_for_agent(agent: Agent, public_id: Any) -> Ticket:
@@ -341,27 +342,13 @@ def find_for_agent(agent: Agent, public_id: Any) -> Ticket:
             )
         except Exception:
             ticket = None
-    if ticket is None or not can_view(agent, ticket):
+    if ticket is None or not access.can_open_chat(agent, ticket):
         raise ApiError("conversation_not_found", "No such conversation.", 404)
     return ticket
 
 
-def can_view(agent: Agent, ticket: Ticket) -> bool:
-    if ticket.assignee_id == agent.pk or is_supervisor(agent):
-        return True
-    entry = (
-        QueueEntry.objects.select_related("queue", "queue__fallback").filter(ticket=ticket).first()
-    )
-    if entry is None:
-        return False
-    from kefu.routing.pool import eligible, load_pool
-
-    me = [a for a in load_pool(online_only=False) if a.agent_id == agent.pk]
-    return bool(me and eligible(me, entry.queue, overflowed=entry.overflowed))
-
-
 def _require_assignee(agent: Agent, ticket: Ticket) -> None:
-    if ticket.assignee_id != agent.pk and not is_supervisor(agent):
+    if not access.can_answer_chat(agent, ticket):
         raise ApiError("not_assigned", "This chat is not assigned to you.", 403)
 
 
@@ -482,7 +469,7 @@ def agent_transfer(
     target_agent = None
     if to_agent is not None:
         try:
-            target_agent = Agent.objects.get(pk=int(to_agent), is_active=True)
+            target_agent = access.assignable_agents().get(pk=int(to_agent))
         except (TypeError, ValueError, Agent.DoesNotExist):
             raise ApiError("agent_not_found", "No such agent.", 404) from None
     if target_team is None and target_agent is None:

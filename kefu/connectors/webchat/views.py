@@ -7,18 +7,16 @@ from django.shortcuts import render
 from django.utils.translation import override
 
 from kefu.tickets.models import Attachment, Ticket
+from kefu.trust import access
 
 from .frames import token_matches
 
 
 def _allowed(request: HttpRequest, ticket: Ticket) -> bool:
-    user = request.user
-    if getattr(user, "is_authenticated", False):
-        from .service import can_view
-
-        if can_view(user, ticket):  # type: ignore[arg-type]
-            return True
-    return token_matches(ticket, request.GET.get("token"))
+    """Staff who may see the ticket, or whoever holds the conversation's token (its customer)."""
+    return access.can_read_chat(request.user, ticket) or token_matches(
+        ticket, request.GET.get("token")
+    )
 
 
 def _ticket(request: HttpRequest, conversation: str) -> Ticket:
@@ -32,7 +30,8 @@ def transcript(request: HttpRequest, conversation: str, fmt: str) -> HttpRespons
     if fmt not in ("txt", "html"):
         raise Http404
     ticket = _ticket(request, str(conversation))
-    staff = getattr(request.user, "is_authenticated", False) and not request.GET.get("token")
+    # Internal notes only for staff who may see the ticket and did not ask for the customer's copy.
+    staff = not request.GET.get("token") and access.can_read_chat(request.user, ticket)
     messages = ticket.messages.select_related("agent", "attachment").order_by("seq")
     if not staff:
         messages = messages.filter(internal=False)
