@@ -15,6 +15,7 @@ from PIL import Image
 
 from kefu.errors import ApiError
 from kefu.events.services import record_event
+from kefu.trust.masking import without_secrets
 
 from .models import Attachment, Ticket
 
@@ -58,7 +59,9 @@ def store_attachment(
             raise ApiError(
                 "attachment_dimensions", f"Images may be at most {side} pixels on a side.", 400
             )
-    stem = get_valid_filename(name.rsplit(".", 1)[0])[:80] or "file"
+    # A secret in a file name is masked like one in a message (before the name is tidied,
+    # which would join a seed phrase's words with underscores).
+    stem = get_valid_filename(without_secrets(name).rsplit(".", 1)[0])[:80] or "file"
     filename = f"{stem}.{EXTENSIONS[content_type]}"
     attachment = Attachment(
         ticket=ticket,

@@ -19,9 +19,11 @@ from kefu.accounts.models import Customer, SupportLanguage, Team
 from kefu.clock import now
 from kefu.errors import ApiError
 from kefu.events.services import record_event
+from kefu.trust.masking import Redactor
+from kefu.trust.notices import NOTICE_KIND, secret_notice
 
 from .attachments import store_attachment
-from .categories import get_category, validate_fields
+from .categories import Category, get_category, validate_fields
 from .duplicates import find_duplicate
 from .models import Attachment, Author, Kind, Message, Status, Ticket
 from .priority import decide_priority, is_abusive
@@ -62,17 +64,24 @@ def open_ticket(
     triage: str = "",
     files: Sequence[NewFile] = (),
     client_id: str = "",
+    masked: Sequence[str] = (),
 ) -> OpenedTicket:
     """Open a case and store its first message. A retried ``client_id`` returns the ticket
-    the first attempt opened (``created`` False)."""
-    text = validate_message_text(text)
-    subject = _subject(subject, text)
+    the first attempt opened (``created`` False).
+
+    Secrets in what the customer wrote (subject, text, free-text fields, file names) are
+    masked before anything is stored, and the ticket then tells the customer so (``masked``:
+    kinds the channel already masked)."""
+    redactor = Redactor(masked)
+    text = redactor.mask(validate_message_text(text))
+    subject = redactor.mask(_subject(subject, text))[:MAX_SUBJECT]
     # Stored lower-cased, so that lookups by address use the index (addresses are matched
     # case-insensitively everywhere).
     requester_email = _email(requester_email, "invalid_email").lower() if requester_email else ""
     cc_list = _cc(cc)
     kind_of_case = get_category(category)
-    clean_fields = validate_fields(kind_of_case, fields)
+    clean_fields = mask_free_text(kind_of_case, validate_fields(kind_of_case, fields), redactor)
+    files = [NewFile(redactor.mask(file.name), file.data) for file in files]
     if customer is None and not requester_email:
         raise ApiError("no_requester", "A ticket needs a customer or an email address.")
     if client_id:
@@ -121,6 +130,9 @@ def open_ticket(
                 attachment = store_attachment(ticket, file.name, file.data)
                 stored.append(attachment)
                 _append(ticket, Author.CUSTOMER, attachment.name, channel, at, attachment)
+            if redactor.kinds:
+                notice = secret_notice(redactor.kinds, ticket.language)
+                _append(ticket, Author.SYSTEM, notice, channel, at, kind=NOTICE_KIND)
             record_event(
                 "ticket.opened",
                 ticket,
@@ -151,6 +163,17 @@ def validate_message_text(text: Any) -> str:
             f"Messages are limited to {settings.KEFU_TICKET_MAX_MESSAGE} characters.",
         )
     return text
+
+
+def mask_free_text(
+    category: Category, fields: dict[str, str], redactor: Redactor
+) -> dict[str, str]:
+    """The category's free-text fields masked; tx hashes, order ids and amounts are validated
+    to be what they say, so they are kept as they are."""
+    free_text = {spec.name for spec in category.fields if spec.kind == "text"}
+    return {
+        name: redactor.mask(value) if name in free_text else value for name, value in fields.items()
+    }
 
 
 def _subject(subject: Any, text: str) -> str:

@@ -20,6 +20,8 @@ from kefu.accounts.models import Agent, Customer
 from kefu.clock import now
 from kefu.errors import ApiError
 from kefu.events.services import record_event
+from kefu.trust.masking import Redactor, without_secrets
+from kefu.trust.notices import NOTICE_KIND, secret_notice
 
 from .actions import post_message
 from .attachments import store_attachment
@@ -49,7 +51,7 @@ def agent_reply(
     files: Sequence[NewFile] = (),
 ) -> Message:
     """A public answer; by default the ticket then waits on the customer (pending)."""
-    text = validate_message_text(text)
+    text = without_secrets(validate_message_text(text))
     with transaction.atomic():
         locked = _lock(ticket)
         if locked.status == Status.CLOSED:
@@ -84,7 +86,7 @@ def agent_reply(
 
 def add_note(ticket: Ticket, *, agent: Agent, text: str) -> Message:
     """An internal note: agents see it, the customer never does."""
-    text = validate_message_text(text)
+    text = without_secrets(validate_message_text(text))
     with transaction.atomic():
         locked = _lock(ticket)
         message, _created = post_message(
@@ -101,6 +103,7 @@ def customer_reply(
     channel: str,
     files: Sequence[NewFile] = (),
     client_id: str = "",
+    masked: Sequence[str] = (),
 ) -> Message:
     """The customer writes again. Returns the stored message, which is on a new follow-up
     ticket when this one is closed or was solved too long ago to reopen."""
@@ -110,17 +113,28 @@ def customer_reply(
         if locked.merged_into_id is not None:
             target = Ticket.objects.get(pk=locked.merged_into_id)
             return customer_reply(
-                target, text=text, channel=channel, files=files, client_id=client_id
+                target, text=text, channel=channel, files=files, client_id=client_id, masked=masked
             )
         at = now()
         if not _reopenable(locked, at):
-            return _follow_up(locked, text, channel, files, client_id)
+            return _follow_up(locked, text, channel, files, client_id, masked)
         if client_id:
             earlier = locked.messages.filter(client_id=client_id).first()
             if earlier is not None:
                 return earlier
         before = locked.status
+        redactor = Redactor(masked)
+        text = redactor.mask(text)
+        files = [NewFile(redactor.mask(file.name), file.data) for file in files]
         message = _post(locked, Author.CUSTOMER, text, channel, files=files, client_id=client_id)
+        if redactor.kinds:
+            post_message(
+                locked,
+                author=Author.SYSTEM,
+                text=secret_notice(redactor.kinds, locked.language),
+                channel=channel,
+                kind=NOTICE_KIND,
+            )
         changed = ["updated_at"]
         if locked.awaiting_agent_since is None:
             locked.awaiting_agent_since = at
@@ -382,7 +396,12 @@ def _reopenable(ticket: Ticket, at: datetime) -> bool:
 
 
 def _follow_up(
-    closed: Ticket, text: str, channel: str, files: Sequence[NewFile], client_id: str
+    closed: Ticket,
+    text: str,
+    channel: str,
+    files: Sequence[NewFile],
+    client_id: str,
+    masked: Sequence[str],
 ) -> Message:
     customer: Customer | None = closed.customer
     subject = (
@@ -402,6 +421,7 @@ def _follow_up(
         language=closed.language,
         files=files,
         client_id=client_id,
+        masked=masked,
     )
     record_event("ticket.follow_up_opened", closed, data={"follow_up": opened.ticket.number})
     first = opened.ticket.messages.order_by("seq").first()

@@ -14,7 +14,7 @@ it is part of the stored record; the notice the customer gets explains it in the
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache
 
@@ -83,6 +83,26 @@ def mask_secrets(text: str) -> tuple[str, list[SecretFinding]]:
 def without_secrets(text: str) -> str:
     """``text`` with its secrets masked, for callers that need no findings."""
     return mask_secrets(text)[0]
+
+
+class Redactor:
+    """Masks the texts of one submission (subject, body, fields, file names) and remembers the
+    kinds found, so that the customer gets one notice for all of them. ``already`` are kinds a
+    channel masked before handing the submission on (an email's subject and HTML body)."""
+
+    def __init__(self, already: Sequence[str] = ()) -> None:
+        self.findings: list[SecretFinding] = []
+        self.already = list(already)
+
+    def mask(self, text: str) -> str:
+        masked, found = mask_secrets(text)
+        self.findings += found
+        return masked
+
+    @property
+    def kinds(self) -> list[str]:
+        found = {*self.already, *(f.kind for f in self.findings)}
+        return [kind for kind in KINDS if kind in found]
 
 
 def kinds_of(findings: list[SecretFinding]) -> list[str]:

@@ -14,10 +14,11 @@ sender. Anyone else who knows a ticket number or a Message-ID gets a new ticket 
 from __future__ import annotations
 
 import hashlib
+import html
 import logging
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 
 from django.conf import settings
@@ -38,6 +39,7 @@ from kefu.tickets.models import Author, Channel, Ticket
 from kefu.tickets.opening import MAX_CC, MAX_SUBJECT, open_ticket
 from kefu.tickets.workflow import customer_reply
 from kefu.trust.crypto import lookup_hash
+from kefu.trust.masking import Redactor, without_secrets
 
 from . import config, signals
 from .charsets import decode_bytes
@@ -189,13 +191,15 @@ def _process(
     mail: ParsedMail, raw: bytes, mailbox: str, uid: int | None, lookups: _Lookups
 ) -> InboundMail:
     at = now()
+    mail, masked = _without_secrets(mail)
     row = InboundMail(
         message_id=mail.message_id,
         mailbox=mailbox,
         uid=uid,
         sender=mail.sender,
         subject=mail.subject[:300],
-        raw=raw,
+        # The raw mail holds what was masked: it is not kept (it only serves to retry).
+        raw=b"" if masked else raw,
         received_at=at,
     )
     if mail.automatic or mail.sender in config.own_addresses():
@@ -206,20 +210,22 @@ def _process(
     ticket, refused = find_ticket(mail)
     text = _message_text(mail)
     if ticket is not None:
-        message = customer_reply(ticket, text=text, channel=Channel.EMAIL)
+        message = customer_reply(ticket, text=text, channel=Channel.EMAIL, masked=masked)
         ticket, row.message_seq = message.ticket, message.seq  # a follow-up if it was closed
         row.status = InboundStatus.APPENDED
     else:
         if refused:
             row.reason = f"sender is not on {refused}"
-        ticket, row.message_seq, row.status = _open_or_append(mail, text, lookups)
+        ticket, row.message_seq, row.status = _open_or_append(mail, text, lookups, masked)
     row.ticket = ticket
     _store_files(ticket, mail)
     row.save()
     if row.status == InboundStatus.OPENED:
         # Threaded on the mail's own id only: what else it references may be another
         # customer's thread. This also links the mail's id to the ticket.
-        ack = queue_acknowledgement(ticket, answering=(mail.message_id, [mail.message_id]))
+        ack = queue_acknowledgement(
+            ticket, answering=(mail.message_id, [mail.message_id]), masked=masked
+        )
         if ack is not None:
             signals.acknowledged(ticket.pk, ack.pk)
     else:
@@ -230,7 +236,25 @@ def _process(
     return row
 
 
-def _open_or_append(mail: ParsedMail, text: str, lookups: _Lookups) -> tuple[Ticket, int, str]:
+def _without_secrets(mail: ParsedMail) -> tuple[ParsedMail, list[str]]:
+    """The mail with secrets masked in its subject, text and file names, and the kinds found
+    there or in an HTML alternative that is not otherwise read."""
+    redactor = Redactor()
+    clean = replace(
+        mail,
+        subject=redactor.mask(mail.subject),
+        text=redactor.mask(mail.text),
+        files=[replace(file, name=redactor.mask(file.name)) for file in mail.files],
+        unused_html=[],
+    )
+    for source in mail.unused_html:
+        redactor.mask(html.unescape(re.sub(r"<[^>]*>", " ", source)))
+    return clean, redactor.kinds
+
+
+def _open_or_append(
+    mail: ParsedMail, text: str, lookups: _Lookups, masked: Sequence[str]
+) -> tuple[Ticket, int, str]:
     """A new ticket, unless the sender has opened too many this hour: then the mail goes on
     their latest ticket, unacknowledged (a flood, or a loop with a responder we did not spot)."""
     limit = settings.KEFU_EMAIL_TICKETS_PER_HOUR
@@ -242,7 +266,7 @@ def _open_or_append(mail: ParsedMail, text: str, lookups: _Lookups) -> tuple[Tic
             .first()
         )
         if latest is not None:
-            message = customer_reply(latest, text=text, channel=Channel.EMAIL)
+            message = customer_reply(latest, text=text, channel=Channel.EMAIL, masked=masked)
             return message.ticket, message.seq, InboundStatus.RATE_LIMITED
     customer = lookups.customers.get(mail.sender)
     language = reply_language(
@@ -257,6 +281,7 @@ def _open_or_append(mail: ParsedMail, text: str, lookups: _Lookups) -> tuple[Tic
         requester_email=mail.sender,
         cc=_cc(mail),
         language=language,
+        masked=masked,
     )
     status = InboundStatus.OPENED if opened < limit else InboundStatus.RATE_LIMITED
     return result.ticket, 1, status  # the opening message is always number 1
@@ -342,7 +367,7 @@ def _current(ticket: Ticket) -> Ticket:
 def _keep_failed(
     mail: ParsedMail, raw: bytes, mailbox: str, uid: int | None, exc: Exception
 ) -> Ingested:
-    reason = f"{type(exc).__name__}: {exc}"[:200]
+    reason = without_secrets(f"{type(exc).__name__}: {exc}")[:200]
     try:
         with transaction.atomic():
             row = InboundMail.objects.create(
@@ -350,7 +375,7 @@ def _keep_failed(
                 mailbox=mailbox,
                 uid=uid,
                 sender=mail.sender,
-                subject=mail.subject[:300],
+                subject=without_secrets(mail.subject)[:300],
                 status=InboundStatus.FAILED,
                 reason=reason,
                 raw=raw,

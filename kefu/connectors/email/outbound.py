@@ -13,6 +13,7 @@ import logging
 import secrets
 import smtplib
 import ssl
+from collections.abc import Sequence
 from datetime import timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime, parseaddr
@@ -24,6 +25,7 @@ from django.utils.translation import override
 
 from kefu.clock import now
 from kefu.tickets.models import Author, Message, Ticket
+from kefu.trust.notices import secret_notice
 
 from . import config
 from .models import InboundMail, OutboundKind, OutboundMail, OutboundStatus, ThreadLink
@@ -51,13 +53,14 @@ Thread = tuple[str, list[str]]  # In-Reply-To and References, Message-IDs withou
 
 
 def queue_acknowledgement(
-    ticket: Ticket, *, answering: Thread | None = None
+    ticket: Ticket, *, answering: Thread | None = None, masked: Sequence[str] = ()
 ) -> OutboundMail | None:
     """The "we have your request" mail for a ticket opened by email: at most one per ticket.
     ``answering`` gives the threading headers when the caller has the mail at hand and has
     just opened the ticket in its transaction (so there is no acknowledgement yet); the mail's
     Message-ID is then linked to the ticket here. Returns the row to send, or None when there
-    is nothing to queue."""
+    is nothing to queue. ``masked``: kinds of secrets removed from the mail, which the
+    acknowledgement names."""
     if not ticket.requester_email:
         return None
     if answering is None:
@@ -77,6 +80,8 @@ def queue_acknowledgement(
             )
             % {"number": ticket.number, "tag": f"[#{ticket.number}]"},
         ]
+        if masked:
+            lines += ["", secret_notice(masked, ticket.language)]
         body = _compose(ticket, lines)
     return _queue(
         ticket, OutboundKind.ACKNOWLEDGEMENT, body, auto=True, reply=True, thread=answering

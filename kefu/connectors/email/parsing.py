@@ -48,6 +48,8 @@ class ParsedMail:
     cc: list[str] = field(default_factory=list)
     files: list[MailFile] = field(default_factory=list)
     automatic: str = ""  # why a machine wrote it (never answer), "" for a person
+    # HTML alternatives of a plain text body: never shown, only checked for secrets.
+    unused_html: list[str] = field(default_factory=list)
     defects: list[str] = field(default_factory=list)
 
 
@@ -62,10 +64,10 @@ def parse_mail(raw: bytes, *, envelope_sender: str | None = None) -> ParsedMail:
     subject = decode_header_value(_header(message, "Subject"))[:300]
     forward = bool(FORWARD.match(subject))
     try:
-        text, files = _body(message, defects, forward=forward)
+        text, files, unused_html = _body(message, defects, forward=forward)
     except Exception as exc:  # a structure the walker cannot follow: keep the raw text
         defects.append(f"body: {type(exc).__name__}")
-        text, files = _raw_text(raw), []
+        text, files, unused_html = _raw_text(raw), [], []
     mail = ParsedMail(
         message_id=message_id,
         synthetic_id=synthetic,
@@ -79,6 +81,7 @@ def parse_mail(raw: bytes, *, envelope_sender: str | None = None) -> ParsedMail:
         cc=_addresses(message, "Cc"),
         files=files,
         defects=defects,
+        unused_html=unused_html,
     )
     mail.automatic = automatic_reason(message, sender, envelope_sender)
     return mail
@@ -165,7 +168,7 @@ def _ascii_safe(value: str) -> str:
 
 def _body(
     message: EmailMessage, defects: list[str], *, forward: bool
-) -> tuple[str, list[MailFile]]:
+) -> tuple[str, list[MailFile], list[str]]:
     plain: list[str] = []
     html: list[str] = []
     files: list[MailFile] = []
@@ -197,8 +200,8 @@ def _body(
             )
         )
     if plain:
-        return "\n\n".join(t.strip() for t in plain if t.strip()), files
-    return "\n\n".join(html_to_text(t, keep_quotes=forward) for t in html), files
+        return "\n\n".join(t.strip() for t in plain if t.strip()), files, html
+    return "\n\n".join(html_to_text(t, keep_quotes=forward) for t in html), files, []
 
 
 def _payload(part: Message, defects: list[str]) -> bytes:
