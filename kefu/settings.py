@@ -62,6 +62,9 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "channels",
+    "ninja",  # API docs from its own static files, not a CDN
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "kefu.events",
     "kefu.accounts",
     "kefu.helpcenter",
@@ -83,6 +86,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "kefu.accounts.middleware.StaffSessionMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -90,7 +95,7 @@ ROOT_URLCONF = "kefu.urls"
 ASGI_APPLICATION = "kefu.asgi.application"
 AUTH_USER_MODEL = "accounts.Agent"
 AUTHENTICATION_BACKENDS = ["kefu.accounts.backends.RoleBackend"]
-LOGIN_URL = "admin:login"
+LOGIN_URL = "console-login"
 
 TEMPLATES = [
     {
@@ -176,7 +181,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {
         "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
-        "OPTIONS": {"min_length": 10},
+        "OPTIONS": {"min_length": 12},
     },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
@@ -320,3 +325,19 @@ KEFU_LOOKUP_KEY = _kept_key("lookup_key", "KEFU_LOOKUP_KEY")[0]
 # Messages, transcripts and files of tickets closed (chats ended) longer ago than this are
 # purged by a daily job; 0 keeps them forever.
 KEFU_RETENTION_DAYS = int(os.environ.get("KEFU_RETENTION_DAYS", "365"))
+
+# Staff sign-in: password, then a TOTP code (RFC 6238) from the account's authenticator app,
+# set up on the first sign-in. Failures of either step count per username and per IP address;
+# this many within the window lock the username (or the address) for the lockout period.
+KEFU_SIGNIN_MAX_FAILURES = int(os.environ.get("KEFU_SIGNIN_MAX_FAILURES", "5"))
+KEFU_SIGNIN_IP_MAX_FAILURES = int(os.environ.get("KEFU_SIGNIN_IP_MAX_FAILURES", "20"))
+KEFU_SIGNIN_WINDOW_SECONDS = int(os.environ.get("KEFU_SIGNIN_WINDOW_SECONDS", "900"))
+KEFU_SIGNIN_LOCKOUT_SECONDS = int(os.environ.get("KEFU_SIGNIN_LOCKOUT_SECONDS", "900"))
+# A staff session ends after this long without a request, and this long after signing in.
+KEFU_STAFF_IDLE_MINUTES = int(os.environ.get("KEFU_STAFF_IDLE_MINUTES", "30"))
+KEFU_STAFF_SESSION_HOURS = int(os.environ.get("KEFU_STAFF_SESSION_HOURS", "12"))
+# Authenticator apps show this name beside the account. django-otp's own per-device back-off is
+# off: the lockout above covers codes and passwords alike, per username and address.
+OTP_TOTP_ISSUER = os.environ.get("KEFU_TOTP_ISSUER", f"{KEFU_EXCHANGE_NAME} Support")
+OTP_TOTP_THROTTLE_FACTOR = 0
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True

@@ -4,11 +4,14 @@ from django.urls import include, path
 
 from kefu.api import api
 from kefu.connectors.webchat import views as chat_views
-from kefu.web import chat_pages, portal, ticket_desk
+from kefu.trust import views as trust_views
+from kefu.web import chat_pages, portal, staff_sign_in, ticket_desk
 from kefu.web import views as web_views
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    # Staff sign in to the back office through the console's two steps (password, code).
+    path("admin/login/", staff_sign_in.admin_sign_in, name="admin-sign-in"),
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("healthz", web_views.health, name="health"),
@@ -21,7 +24,9 @@ urlpatterns = [
 ]
 urlpatterns += i18n_patterns(
     path("demo/exchange/", chat_pages.demo_exchange, name="demo-exchange"),
-    path("console/login/", chat_pages.ConsoleLoginView.as_view(), name="console-login"),
+    path("console/login/", staff_sign_in.ConsoleLoginView.as_view(), name="console-login"),
+    path("console/login/code/", staff_sign_in.code_step, name="console-login-code"),
+    path("console/login/setup/", staff_sign_in.setup_step, name="console-login-setup"),
     path("console/", chat_pages.console, name="console"),
     path("console/supervisor/", chat_pages.supervisor, name="console-supervisor"),
     path("console/tickets/", ticket_desk.ticket_list, name="desk-tickets"),

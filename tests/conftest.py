@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 
 import pytest
@@ -37,3 +38,17 @@ def fresh_search_caches() -> Iterator[None]:
     yield
     engine.reset_caches()
     forget_policies()
+
+
+@pytest.fixture(autouse=True)
+def fresh_rate_limits(settings):  # type: ignore[no-untyped-def]
+    """Every test counts requests from zero: the test client always comes from 127.0.0.1."""
+    settings.KEFU_RATE_LIMIT_PREFIX = f"ratelimit-{uuid.uuid4().hex}"
+
+
+@pytest.fixture
+def admin_client(client, admin_user):  # type: ignore[no-untyped-def]
+    """pytest-django's, signed in with both steps (a password alone signs no staff in)."""
+    from .staff import sign_in
+
+    return sign_in(client, admin_user)

@@ -157,3 +157,58 @@ class SavedTicketView(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class SignInOutcome(models.TextChoices):
+    SUCCESS = "success", _("Signed in")
+    BAD_PASSWORD = "bad_password", _("Wrong username or password")
+    BAD_CODE = "bad_code", _("Wrong two-factor code")
+    LOCKED = "locked", _("Refused: locked")
+    ENROLLED = "enrolled", _("Set up two-factor and signed in")
+
+
+class StaffSignInQuerySet(models.QuerySet["StaffSignIn"]):
+    def update(self, **kwargs: object) -> int:
+        raise PermissionError("Sign-in records cannot be changed.")
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise PermissionError("Sign-in records cannot be deleted.")
+
+
+class StaffSignIn(models.Model):
+    """One attempt to sign in to a staff account, whatever its outcome: who tried (the username
+    typed, and the account when it exists), from where, and what happened. Append-only, so
+    that a stolen password or a guessing run shows afterwards."""
+
+    agent = models.ForeignKey(
+        Agent,
+        verbose_name=_("agent"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="sign_ins",
+    )
+    username = models.CharField(_("username typed"), max_length=150)
+    ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    user_agent = models.CharField(_("browser"), max_length=300, blank=True)
+    outcome = models.CharField(_("outcome"), max_length=20, choices=SignInOutcome.choices)
+    at = models.DateTimeField(_("at"), default=timezone.now, db_index=True)
+
+    objects = StaffSignInQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("staff sign-in")
+        verbose_name_plural = _("staff sign-ins")
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["agent", "-at"], name="staff_sign_in_agent_at")]
+
+    def __str__(self) -> str:
+        return f"{self.username} {self.outcome} {self.at:%Y-%m-%d %H:%M}"
+
+    def save(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if not self._state.adding:
+            raise PermissionError("Sign-in records cannot be changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        raise PermissionError("Sign-in records cannot be deleted.")

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import time
 
-from django.contrib.auth.views import LoginView
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
@@ -43,11 +42,6 @@ def demo_exchange(request: HttpRequest) -> HttpResponse:
             "customers": Customer.objects.all()[:10],
         },
     )
-
-
-class ConsoleLoginView(LoginView):
-    template_name = "console/login.html"
-    redirect_authenticated_user = True
 
 
 def _console_context(agent: Agent) -> dict[str, object]:

@@ -7,6 +7,8 @@ import pytest
 from kefu.accounts.models import Agent, Role
 from kefu.helpcenter.models import Article, ArticleRevision
 
+from ..staff import sign_in
+
 pytestmark = pytest.mark.django_db
 
 
@@ -25,7 +27,7 @@ def test_roles_map_to_permissions():
 
 
 def test_agent_cannot_edit_articles_in_admin(client):
-    client.force_login(staff(Role.AGENT))
+    sign_in(client, staff(Role.AGENT))
     article = Article.objects.get(slug="lost-2fa")
     assert client.get(f"/admin/helpcenter/article/{article.pk}/change/").status_code == 200  # view
     response = client.post(f"/admin/helpcenter/article/{article.pk}/change/", {"slug": "hacked"})
@@ -34,7 +36,7 @@ def test_agent_cannot_edit_articles_in_admin(client):
 
 def test_editor_publishes_from_admin_and_a_revision_names_them(client):
     editor = staff(Role.CONTENT_EDITOR)
-    client.force_login(editor)
+    sign_in(client, editor)
     article = Article.objects.get(slug="lost-2fa")
     response = client.post(
         "/admin/helpcenter/article/",

@@ -21,6 +21,7 @@ from django.conf import settings
 
 from kefu.accounts.identity import identify
 from kefu.accounts.models import Agent
+from kefu.accounts.staff_session import socket_may_connect
 from kefu.errors import ApiError
 from kefu.tickets.models import Ticket
 from kefu.trust import access
@@ -314,6 +315,10 @@ class ConsoleConsumer(ChatSocket):
         await super().connect()
         await self.channel_layer.group_add(agent_group(user.pk), self.channel_name)
         await self.channel_layer.group_add(CONSOLES, self.channel_name)
+        # Both sign-in steps passed, and the session neither idle nor past its limit.
+        if not await database_sync_to_async(socket_may_connect)(self.scope.get("session"), user):
+            await self.close(code=4401)
+            return
         clock.remember_agent(user.pk, self.channel_name)
         await self.send_frame(await database_sync_to_async(service.welcome_for_agent)(user))
         await self.refresh()
