@@ -216,6 +216,7 @@ _CUES = re.compile(
     re.I,
 )
 _BEFORE, _AFTER = 80, 40
+_CLAUSE_BREAK = re.compile(r"[。！？!?，,;；|\n]|\.(?:\s|$)")
 
 
 def _base58_keys(text: str) -> Iterator[SecretFinding]:
@@ -263,12 +264,18 @@ def _hex_and_base58_by_context(text: str) -> Iterator[SecretFinding]:
 
 
 def _called(text: str, start: int, end: int) -> str:
-    """The kind of secret the nearest cue calls the value at ``start:end``, or ""."""
+    """The kind of secret the nearest cue in the same clause calls the value at ``start:end``,
+    or "" ("API密钥泄露了，怎么办 <tx hash>" speaks of a key, then gives a hash)."""
     nearest: tuple[int, str] | None = None
     window_start = max(0, start - _BEFORE)
+    for brk in _CLAUSE_BREAK.finditer(text, window_start, start):
+        window_start = brk.end()
+    window_end = min(len(text), end + _AFTER)
+    if brk_after := _CLAUSE_BREAK.search(text, end, window_end):
+        window_end = brk_after.start()
     for cue in _CUES.finditer(text, window_start, start):
         nearest = (start - cue.end(), cue.lastgroup or "")
-    after = _CUES.search(text, end, end + _AFTER)
+    after = _CUES.search(text, end, window_end)
     if after is not None and (nearest is None or after.start() - end < nearest[0]):
         nearest = (after.start() - end, after.lastgroup or "")
     if nearest is None:
@@ -292,8 +299,17 @@ def _api_secrets(text: str) -> Iterator[SecretFinding]:
         value = match.group("value")
         has_digit = any(c.isdigit() for c in value)
         has_letter = any(c.isalpha() for c in value)
-        if (has_digit and has_letter) or len(value) >= 32:
+        if ((has_digit and has_letter) or len(value) >= 32) and not _explicit_address(match):
             yield SecretFinding("api_secret", match.start("value"), match.end("value"))
+
+
+def _explicit_address(match: re.Match[str]) -> bool:
+    """An address after "API key" with no "is" or ":" between ("api key <address>") is not
+    the key; a value introduced with ":", "=" or "is" is taken as given."""
+    between = match.string[match.start() : match.start("value")]
+    if re.search(r"[:：=]|\bis\b|是|为", between):
+        return False
+    return bool(_NOT_A_SECRET.fullmatch(match.group("value")))
 
 
 # Passwords -------------------------------------------------------------------------------------
@@ -305,6 +321,13 @@ _PASSWORD = re.compile(
     r"\bchanged\s+to\b|\bset\s+to\b))*)(?P<space>\s*)[\"'“‘`]?"
     r"(?P<value>[^\s\u4e00-\u9fff，。！？；、“”‘’（）《》【】]{4,64})",
     re.I,
+)
+# Values that are something else: addresses and hashes (an address is never the password),
+# dates and amounts ("改登录密码 2026-12-01 11:30").
+_NOT_A_SECRET = re.compile(
+    rf"0x[0-9a-fA-F]{{40}}|(?:0x)?[0-9a-fA-F]{{64}}|[13][{_B58}]{{25,34}}|T[{_B58}]{{33}}|"
+    rf"[{_B58}]{{43,44}}|bc1[02-9ac-hj-np-z]{{11,71}}|"
+    r"\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+\.\d+"
 )
 # Words that follow "my password is" when it is not followed by the password.
 _NOT_A_PASSWORD = frozenset(
@@ -333,6 +356,8 @@ def _passwords(text: str) -> Iterator[SecretFinding]:
         ):
             continue  # "password reset", "password@host" (a URL), "密码 错误"
         if value.isalpha() and value.lower() in _NOT_A_PASSWORD:
+            continue
+        if _NOT_A_SECRET.fullmatch(value):
             continue
         if PLACEHOLDER.match(text, match.start("value")):
             continue

@@ -235,3 +235,11 @@ def test_log_records_are_masked_by_the_installed_filter(caplog: pytest.LogCaptur
         finally:
             logger.filters.clear()
     assert "Zz@20240601" not in caplog.text and TX in caplog.text
+
+
+def test_a_search_query_with_a_secret_searches_without_it(db: None) -> None:
+    from kefu.helpcenter.search import engine
+
+    found = engine.search("my password is Hunter2024xyz how to reset it", "en", 5)
+    assert "hunter2024xyz" not in {t.lower() for t in found.query.tokens}
+    assert found.results  # the articles about passwords are still found
