@@ -13,6 +13,7 @@ from kefu.exchange.demo_data import load_demo_exchange
 from kefu.helpcenter.demo_data import load_demo_helpcenter
 from kefu.routing.demo_data import load_demo_routing
 from kefu.tickets.sla.policy import ensure_default_policies
+from kefu.trust.demo_data import load_demo_channels
 
 DEMO_SUBJECT = ("kefu.demo", "beacon")
 
@@ -27,12 +28,14 @@ def load_demo(progress: Callable[[int, int, str], None] | None = None) -> str | 
     ensure_default_policies()  # SLA targets; demo data from before tickets gains them too
     if demo_loaded():
         load_demo_routing()  # demo data from before live chat existed gains its queues
+        load_demo_channels()  # and, from before the channel checker, its official channels
         return None
     with transaction.atomic():
         password = load_demo_accounts()
         report = load_demo_helpcenter(progress=progress)
         exchange = load_demo_exchange()
         load_demo_routing()
+        load_demo_channels()
         record_event(
             "demo.loaded",
             DEMO_SUBJECT,

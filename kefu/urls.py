@@ -7,6 +7,7 @@ from kefu.connectors.webchat import views as chat_views
 from kefu.trust import views as trust_views
 from kefu.web import chat_pages, portal, staff_sign_in, ticket_desk
 from kefu.web import views as web_views
+from kefu.web.portal_anti_phishing import anti_phishing
 
 urlpatterns = [
     path("admin/", admin.site.urls),
@@ -36,6 +37,7 @@ urlpatterns += i18n_patterns(
     path("console/tickets/<int:number>/export", ticket_desk.ticket_export, name="desk-export"),
     path("portal/sign-in/", portal.sign_in, name="portal-sign-in"),
     path("portal/tickets/", portal.my_tickets, name="portal-tickets"),
+    path("portal/anti-phishing/", anti_phishing, name="portal-anti-phishing"),
     path("portal/tickets/new/", portal.choose_category, name="portal-choose-category"),
     path("portal/tickets/new/<slug:category>/", portal.new_ticket, name="portal-new-ticket"),
     path("portal/tickets/<uuid:public_id>/", portal.ticket_page, name="portal-ticket"),
@@ -47,6 +49,7 @@ urlpatterns += i18n_patterns(
         portal.attachment,
         name="portal-attachment",
     ),
+    path("trust/verify/", trust_views.verify_page, name="trust-verify"),
     path("", include("kefu.helpcenter.urls")),
     prefix_default_language=True,
 )

@@ -4,7 +4,7 @@ sent by SMTP from a background job.
 A row gets its Message-ID when it is queued and is claimed (``sending``) before the SMTP
 conversation, so two workers never send it twice and a retry after a crash sends the same mail.
 Every mail carries the ticket number in its subject, threading headers that point at the
-customer's last mail, and the customer's anti-phishing code.
+customer's last mail, and the customer's anti-phishing code at the top (added when sending).
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from django.utils.translation import override
 
 from kefu.clock import now
 from kefu.tickets.models import Author, Message, Ticket
+from kefu.trust.anti_phishing import mail_banner
 from kefu.trust.notices import secret_notice
 
 from . import config
@@ -108,9 +109,6 @@ def queue_reply(ticket: Ticket, message: Message) -> OutboundMail | None:
 def _compose(ticket: Ticket, lines: list[str]) -> str:
     """The body with the footer every mail carries (call inside the ticket's language)."""
     footer = ["", "—", _("Ticket %(number)s") % {"number": ticket.number}]
-    code = ticket.customer.anti_phishing_code if ticket.customer else ""
-    if code:
-        footer.append(_("Your anti-phishing code: %(code)s") % {"code": code})
     footer.append(
         _(
             "%(exchange)s staff will never ask for your password, 2FA codes, private keys or "
@@ -208,8 +206,15 @@ def build_message(row: OutboundMail) -> EmailMessage:
         message["Auto-Submitted"] = "auto-replied"
         message["X-Auto-Response-Suppress"] = "All"
     message["X-Kefu-Ticket"] = row.ticket.number
-    message.set_content(row.body)
+    message.set_content(f"{_banner(row.ticket)}\n\n{row.body}")
     return message
+
+
+def _banner(ticket: Ticket) -> str:
+    """The customer's anti-phishing code (or how to set one) for the top of the mail: read
+    when sending, so the code is never stored in the outbox and a changed code is used."""
+    with override(ticket.language):
+        return mail_banner(ticket.customer)
 
 
 def send_outbound(outbound_id: int) -> str:
@@ -268,7 +273,7 @@ def _claim(outbound_id: int) -> OutboundMail | None:
     with transaction.atomic():
         row = (
             OutboundMail.objects.select_for_update()
-            .select_related("ticket")
+            .select_related("ticket", "ticket__customer")
             .filter(pk=outbound_id)
             .first()
         )

@@ -86,7 +86,7 @@ def normalise_host(host: str, *, original: str = "") -> str:
         ascii_host = idna.encode(host, uts46=True).decode("ascii")
     except (idna.IDNAError, UnicodeError):
         # Labels with "_" are not IDNA but do occur; anything else that fails is no host.
-        if not _ASCII_HOST.match(host):
+        if "_" not in host or "xn--" in host or not _ASCII_HOST.match(host):
             raise InvalidChannel(ChannelKind.DOMAIN, original or host) from None
         ascii_host = host
     if "." not in ascii_host and ascii_host != "localhost":
