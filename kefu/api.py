@@ -16,6 +16,7 @@ from kefu.helpcenter.api import router as helpcenter_router
 from kefu.helpcenter.search.engine import SearchError
 from kefu.tickets.api import router as tickets_router
 from kefu.trust.api import router as trust_router
+from kefu.trust.ratelimit import RateLimited
 
 logger = logging.getLogger(__name__)
 
@@ -38,6 +39,13 @@ def error(
 def on_api_error(request: HttpRequest, exc: ApiError) -> HttpResponse:
     extra = {"details": exc.details} if exc.details else {}
     return error(request, exc.status, exc.code, exc.message, **extra)
+
+
+@api.exception_handler(RateLimited)
+def on_rate_limited(request: HttpRequest, exc: RateLimited) -> HttpResponse:
+    response = error(request, 429, exc.code, exc.message, retry_after=exc.retry_after)
+    response["Retry-After"] = str(exc.retry_after)
+    return response
 
 
 @api.exception_handler(SearchError)

@@ -80,6 +80,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "kefu.trust.headers.SecurityHeadersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -204,6 +205,68 @@ SESSION_COOKIE_SAMESITE = "Lax"
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# Served over HTTPS (directly or behind a proxy that says so, e.g. uvicorn's
+# --forwarded-allow-ips): cookies only over TLS, and browsers told to keep to HTTPS.
+KEFU_HTTPS = _env_bool("KEFU_HTTPS", False)
+if KEFU_HTTPS:
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_HSTS_SECONDS = int(os.environ.get("KEFU_HSTS_SECONDS", str(365 * 24 * 3600)))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = _env_bool("KEFU_HSTS_INCLUDE_SUBDOMAINS", False)
+# Every page: scripts, styles and everything else from this origin only; no inline code, no
+# plugins, no framing (kefu.trust.headers adds this host's ws/wss to connect-src). Blob and
+# data images are the widget's previews of images being sent.
+KEFU_CONTENT_SECURITY_POLICY: dict[str, list[str]] = {
+    "default-src": ["'self'"],
+    "script-src": ["'self'"],
+    "style-src": ["'self'"],
+    "img-src": ["'self'", "data:", "blob:"],
+    "font-src": ["'self'"],
+    "connect-src": ["'self'"],
+    "object-src": ["'none'"],
+    "base-uri": ["'none'"],
+    "form-action": ["'self'"],
+    "frame-ancestors": ["'none'"],
+}
+KEFU_PERMISSIONS_POLICY = (
+    "accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), "
+    "microphone=(), payment=(), usb=()"
+)
+
+
+def _rate_limits(defaults: dict[str, str]) -> dict[str, str] | None:
+    """``KEFU_RATE_LIMITS="chat_message.customer=10/10s,search.ip=off"`` overrides single limits;
+    ``KEFU_RATE_LIMITS=off`` turns all of them off."""
+    raw = os.environ.get("KEFU_RATE_LIMITS", "").strip()
+    if raw.lower() == "off":
+        return None
+    limits = dict(defaults)
+    for item in filter(None, (part.strip() for part in raw.split(","))):
+        name, _, rate = item.partition("=")
+        limits[name.strip()] = rate.strip()
+    return limits
+
+
+# Requests per window, per client address (IPv6 by /64) and per customer (kefu.trust.ratelimit).
+# Addresses are generous: many customers can share one (mobile carriers, offices).
+KEFU_RATE_LIMITS = _rate_limits(
+    {
+        "chat_message.customer": "20/10s",
+        "chat_message.ip": "300/10s",
+        "ticket_create.customer": "10/10m",
+        "ticket_create.ip": "60/10m",
+        "search.ip": "60/1m",
+        "suggest.ip": "300/1m",
+        "assistant.customer": "30/1m",
+        "assistant.ip": "120/1m",
+    }
+)
+# Addresses or networks never limited per address, e.g. the exchange's servers calling the API.
+KEFU_RATE_LIMIT_EXEMPT = [
+    n.strip() for n in os.environ.get("KEFU_RATE_LIMIT_EXEMPT", "").split(",") if n.strip()
+]
+KEFU_RATE_LIMIT_PREFIX = "ratelimit"
 
 LOGGING = {
     "version": 1,

@@ -10,6 +10,7 @@ from ninja import Router, Schema
 
 from kefu.accounts.identity import identify
 from kefu.errors import ApiError
+from kefu.trust import ratelimit
 
 from .engine import AssistantError, respond
 from .models import Conversation
@@ -56,6 +57,9 @@ def reply(request: HttpRequest, payload: ReplyIn) -> dict[str, Any]:
     """``kind`` is answer, clarify, flow, handoff, refusal, unknown or silent (a person has
     taken over). Account checks need ``customer_id`` signed with the widget secret."""
     customer = identify(payload.customer_id, payload.customer_signature, payload.customer_expires)
+    # Anonymous visitors are counted by conversation as well as by address.
+    who = customer.pk if customer else payload.conversation_id
+    ratelimit.hit_request(request, "assistant", customer=who)
     conversation = None
     if payload.conversation_id is not None:
         conversation = Conversation.objects.filter(public_id=payload.conversation_id).first()

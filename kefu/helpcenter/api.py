@@ -9,6 +9,7 @@ from django.utils import translation
 from ninja import Router, Schema, Status
 
 from kefu.errors import ApiError
+from kefu.trust import ratelimit
 
 from . import actions
 from .models import Article, ArticleStatus, Category
@@ -96,6 +97,7 @@ def _language(lang: str) -> str:
 @router.get("search", response=SearchOut, summary="Search published articles")
 def search(request: HttpRequest, q: str = "", lang: str = "en", limit: int = 10) -> dict:
     """Ranked articles with highlighted snippets (matches wrapped in ``<mark>``)."""
+    ratelimit.hit_request(request, "search")
     found = engine.search(q, lang, limit)
     return {
         "results": [
@@ -116,6 +118,7 @@ def search(request: HttpRequest, q: str = "", lang: str = "en", limit: int = 10)
 
 @router.get("suggest", response=SuggestOut, summary="Search-as-you-type suggestions")
 def suggest(request: HttpRequest, q: str = "", lang: str = "en", limit: int = 6) -> dict:
+    ratelimit.hit_request(request, "suggest")
     found = engine.search(q, lang, limit, prefix=True)
     return {
         "suggestions": [{"id": h.article_id, "title": h.title, "url": h.url} for h in found.results]

@@ -10,6 +10,8 @@ from django.shortcuts import get_object_or_404, render
 from django.utils.translation import get_language
 from django.views.decorators.http import require_http_methods
 
+from kefu.trust import ratelimit
+
 from . import actions
 from .models import (
     Article,
@@ -169,6 +171,10 @@ def search(request: HttpRequest) -> HttpResponse:
     q = request.GET.get("q", "").strip()
     context: dict[str, object] = {"q": q}
     if q:
+        try:
+            ratelimit.hit_request(request, "search")
+        except ratelimit.RateLimited as problem:
+            return ratelimit.rate_limited_page(request, problem)
         try:
             found = engine.search(q, _lang(), 20)
         except engine.SearchError as exc:

@@ -16,6 +16,7 @@ from ninja import Router, Schema
 from kefu.accounts.identity import identify
 from kefu.accounts.models import Customer
 from kefu.errors import ApiError
+from kefu.trust import ratelimit
 
 from .models import Channel, Ticket
 from .opening import open_ticket
@@ -120,11 +121,13 @@ def _out(ticket: Ticket) -> dict[str, Any]:
 @router.post("", response={201: TicketOut, 200: TicketOut}, summary="Open a ticket")
 def create(request: HttpRequest, payload: TicketIn) -> tuple[int, dict[str, Any]]:
     """A retried ``client_id`` returns the ticket the first call opened, with status 200."""
+    customer = _customer(payload)
+    ratelimit.hit_request(request, "ticket_create", customer=customer.pk)
     opened = open_ticket(
         channel=Channel.API,
         subject=payload.subject,
         text=payload.text,
-        customer=_customer(payload),
+        customer=customer,
         cc=payload.cc,
         category=payload.category,
         fields=payload.fields,

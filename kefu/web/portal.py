@@ -22,10 +22,12 @@ from kefu.accounts.models import Customer
 from kefu.errors import ApiError
 from kefu.tickets.actions import rate
 from kefu.tickets.categories import CATEGORIES, get_category
+from kefu.tickets.downloads import attachment_response
 from kefu.tickets.models import Attachment, Channel, SatisfactionRating, Status, Ticket
 from kefu.tickets.opening import NewFile, open_ticket
 from kefu.tickets.timeline import conversation, public_timeline
 from kefu.tickets.workflow import customer_reply, escalation_opens_at, request_escalation
+from kefu.trust import ratelimit
 
 from .portal_forms import NewTicketForm, RatingForm, ReplyForm
 
@@ -82,10 +84,12 @@ def new_ticket(request: HttpRequest, customer: Customer, category: str) -> HttpR
     except ApiError:
         raise Http404 from None
     form = NewTicketForm(kind, request.POST or None, request.FILES or None)
+    limited: ratelimit.RateLimited | None = None
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data.get("attachment")
         files = [NewFile(upload.name, upload.read())] if upload else []
         try:
+            ratelimit.hit_request(request, "ticket_create", customer=customer.pk)
             opened = open_ticket(
                 channel=Channel.PORTAL,
                 subject=form.cleaned_data["subject"],
@@ -99,6 +103,7 @@ def new_ticket(request: HttpRequest, customer: Customer, category: str) -> HttpR
             )
         except ApiError as problem:
             _form_errors(form, problem)
+            limited = problem if isinstance(problem, ratelimit.RateLimited) else None
         else:
             if opened.duplicate_of is not None:
                 messages.info(
@@ -107,11 +112,15 @@ def new_ticket(request: HttpRequest, customer: Customer, category: str) -> HttpR
                     % {"number": opened.duplicate_of.number},
                 )
             return redirect("portal-ticket", public_id=opened.ticket.public_id)
-    return render(
+    response = render(
         request,
         "web/portal/new_ticket.html",
         {"customer": customer, "category": kind, "form": form},
+        status=429 if limited else 200,
     )
+    if limited:  # the form comes back as typed, with the reason, and nothing is stored
+        response["Retry-After"] = str(limited.retry_after)
+    return response
 
 
 @customer_required
@@ -191,10 +200,7 @@ def attachment(request: HttpRequest, customer: Customer, public_id: str, pk: int
     found = Attachment.objects.filter(pk=pk, ticket_id__in=ids).first()
     if found is None:
         raise Http404
-    response = FileResponse(found.file.open("rb"), content_type=found.content_type)
-    response["Content-Disposition"] = f'inline; filename="{found.name}"'
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return attachment_response(found)
 
 
 def _own_ticket(customer: Customer, public_id: str) -> Ticket:

@@ -24,7 +24,7 @@ from kefu.accounts.models import Agent
 from kefu.accounts.staff_session import socket_may_connect
 from kefu.errors import ApiError
 from kefu.tickets.models import Ticket
-from kefu.trust import access
+from kefu.trust import access, ratelimit
 from kefu.trust.audit import scope_ip
 
 from . import clock, service
@@ -113,7 +113,8 @@ class ChatSocket(AsyncWebsocketConsumer):
             await handler(frame)
         except ApiError as exc:
             client_id = frame.get("client_id") if isinstance(frame.get("client_id"), str) else None
-            await self.error(exc.code, exc.message, client_id=client_id)
+            retry_after = getattr(exc, "retry_after", None)  # rate_limited: the socket stays open
+            await self.error(exc.code, exc.message, client_id=client_id, retry_after=retry_after)
 
     async def error(self, code: str, message: str, **extra: Any) -> None:
         await self.send_frame(
@@ -220,6 +221,12 @@ class CustomerConsumer(ChatSocket):
 
     async def on_message(self, frame: dict[str, Any]) -> None:
         ticket = self.require_chat()
+        client = self.scope.get("client")
+        ratelimit.hit(
+            "chat_message",
+            ip=ratelimit.client_address(client[0] if client else None),
+            customer=ticket.customer_id or f"chat-{ticket.pk}",
+        )
         message, created, outbox = await database_sync_to_async(service.customer_message)(
             ticket, frame.get("text"), frame.get("client_id"), frame.get("attachment")
         )

@@ -6,6 +6,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import override
 
+from kefu.tickets.downloads import attachment_response
 from kefu.tickets.models import Attachment, Ticket
 from kefu.trust import access
 
@@ -58,7 +59,4 @@ def attachment(request: HttpRequest, pk: int) -> FileResponse:
     found = Attachment.objects.select_related("ticket").filter(pk=pk).first()
     if found is None or not _allowed(request, found.ticket):
         raise Http404
-    response = FileResponse(found.file.open("rb"), content_type=found.content_type)
-    response["Content-Disposition"] = f'inline; filename="{found.name}"'
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return attachment_response(found)

@@ -7,10 +7,10 @@
     var timer = null;
     var latest = 0;
 
-    function hide() { list.hidden = true; list.innerHTML = ""; }
+    function hide() { list.hidden = true; list.replaceChildren(); }
 
     function show(items) {
-      list.innerHTML = "";
+      list.replaceChildren();
       items.forEach(function (item) {
         var li = document.createElement("li");
         var a = document.createElement("a");
