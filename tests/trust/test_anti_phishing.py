@@ -13,6 +13,7 @@ from kefu.accounts.identity import sign_customer
 from kefu.accounts.models import Agent, Customer, Role
 from kefu.errors import ApiError
 from kefu.events.models import Event
+from kefu.helpcenter.models import Article
 from kefu.tickets.models import Channel
 from kefu.tickets.opening import open_ticket
 from kefu.tickets.workflow import agent_reply
@@ -163,3 +164,16 @@ def test_a_mail_without_a_code_says_how_to_set_one(smtp: SmtpSink) -> None:
     customer = Customer.objects.create(exchange_uid="hana", email="hana@example.com")
     body = _mail_to(customer, smtp)
     assert body.startswith("You have not set an anti-phishing code yet.")
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [("What is an anti-phishing code?", "en"), ("防钓鱼码是什么", "zh-hans")],
+)
+def test_the_assistant_explains_the_code(client: Client, db: None, text: str, lang: str) -> None:
+    article = Article.objects.get(slug="anti-phishing-code")
+    reply = client.post(
+        "/api/v1/assistant/reply", {"text": text, "lang": lang}, content_type="application/json"
+    ).json()
+    assert reply["kind"] == "answer"
+    assert reply["article_ids"][0] == article.pk
