@@ -71,6 +71,9 @@ class ConsoleLoginView(LoginView):
     form_class = StaffPasswordForm
     redirect_authenticated_user = True
 
+    def get_default_redirect_url(self) -> str:
+        return reverse("console")
+
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         ended = self.request.session.pop(staff_session.ENDED, None)

@@ -21,6 +21,8 @@ from kefu.asgi import application
 from kefu.exchange.demo_data import load_demo_exchange
 from kefu.routing.demo_data import load_demo_routing
 
+from ..staff import sign_in
+
 
 @pytest.fixture(autouse=True)
 def no_clock():  # type: ignore[no-untyped-def]
@@ -115,9 +117,7 @@ async def console_socket(agent: Agent) -> tuple[Socket, dict[str, Any]]:
     from django.test import Client
 
     def session_cookie() -> str:
-        client = Client()
-        client.force_login(agent)
-        return client.cookies["sessionid"].value
+        return sign_in(Client(), agent).cookies["sessionid"].value
 
     cookie = await database_sync_to_async(session_cookie)()
     communicator = WebsocketCommunicator(

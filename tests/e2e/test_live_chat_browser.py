@@ -31,6 +31,8 @@ import pytest
 
 from kefu.tickets.models import Message, SatisfactionRating, Ticket
 
+from ..staff import code
+
 pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -61,6 +63,8 @@ load_demo_routing()
 agent = Agent.objects.get(username=os.environ["KEFU_E2E_AGENT"])
 agent.set_password(os.environ["KEFU_E2E_PASSWORD"])
 agent.save()
+from django_otp.plugins.otp_totp.models import TOTPDevice
+TOTPDevice.objects.create(user=agent, key=os.environ["KEFU_E2E_TOTP_KEY"], confirmed=True)
 """
 
 # One list item per stored message, as the customer's widget shows it.
@@ -76,6 +80,7 @@ class Served:
     url: str
     database: Path
     password: str
+    totp_key: str  # the agent's authenticator key (hex)
     log: Path
 
 
@@ -97,6 +102,7 @@ def _answers(url: str) -> bool:
 def kefu_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     data_dir = tmp_path_factory.mktemp("kefu-live-chat")
     password = secrets.token_urlsafe(12)
+    totp_key = secrets.token_hex(20)
     drop = {"KEFU_DATABASE_URL", "KEFU_REDIS_URL", "DJANGO_ALLOW_ASYNC_UNSAFE"}
     env = {k: v for k, v in os.environ.items() if k not in drop}
     env.update(
@@ -106,6 +112,7 @@ def kefu_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
         KEFU_LOG_LEVEL="WARNING",
         KEFU_E2E_AGENT=AGENT,
         KEFU_E2E_PASSWORD=password,
+        KEFU_E2E_TOTP_KEY=totp_key,
     )
     log = data_dir / "server.log"
     with log.open("wb") as out:
@@ -135,7 +142,7 @@ def kefu_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
             if server.poll() is not None or time.monotonic() > deadline:
                 pytest.fail("kefu serve did not start:\n" + log.read_text(errors="replace"))
             time.sleep(0.2)
-        yield Served(url, data_dir / "kefu.sqlite3", password, log)
+        yield Served(url, data_dir / "kefu.sqlite3", password, totp_key, log)
     finally:
         server.terminate()
         try:
@@ -202,6 +209,9 @@ def test_customer_chats_with_agent_reloads_and_rates(kefu_server: Served, browse
         agent.goto(base + "/en/console/login/")
         agent.locator("input[name=username]").fill(AGENT)
         agent.locator("input[name=password]").fill(kefu_server.password)
+        agent.locator(".login-submit").click()
+        agent.wait_for_url("**/en/console/login/code/**")
+        agent.locator("input[name=code]").fill(code(kefu_server.totp_key))
         agent.locator(".login-submit").click()
         agent.wait_for_url("**/en/console/")
         expect(agent.locator('[data-console="connection"]')).to_have_attribute("data-state", "open")

@@ -4,6 +4,7 @@ answer and the new timeline step by itself, and the customer rates the resolutio
 
 from __future__ import annotations
 
+import base64
 import time
 
 import pytest
@@ -14,6 +15,7 @@ from kefu.accounts.models import Agent
 from kefu.tickets.models import SatisfactionRating, Status, Ticket
 from kefu.tickets.sla.policy import ensure_default_policies
 
+from ..staff import code
 from ..tickets.conftest import TX, png_bytes
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -63,6 +65,12 @@ def test_deposit_ticket_from_portal_to_rating(live_server, browser, tmp_path):
     desk.goto(f"{live_server.url}/en/console/login/")
     desk.fill("input[name=username]", "agent.wang")
     desk.fill("input[name=password]", "desk-password-1")
+    desk.locator(".login-submit").click()
+    # First sign-in: set up the authenticator from the key the page shows, as an app would.
+    desk.wait_for_url("**/console/login/setup/**")
+    assert desk.locator("img[data-console=totp-qr]").is_visible()
+    secret = desk.locator("[data-console=totp-secret]").inner_text().replace(" ", "")
+    desk.fill("input[name=code]", code(base64.b32decode(secret)))
     desk.locator(".login-submit").click()
     desk.wait_for_url("**/console/**")
     desk.goto(f"{live_server.url}/en/console/tickets/")

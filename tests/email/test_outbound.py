@@ -18,6 +18,7 @@ from kefu.connectors.email.models import InboundMail, InboundStatus, OutboundMai
 from kefu.tickets.models import Ticket
 from kefu.tickets.workflow import agent_reply
 
+from ..staff import sign_in
 from .conftest import SUPPORT, Mailbox, mail
 from .servers import SmtpSink, free_port
 
@@ -108,7 +109,7 @@ def test_send_is_retried_until_the_server_answers_and_never_doubled(mailbox: Mai
 
 def test_back_office_lists_mail_and_retries_failures(mailbox: Mailbox, client: Client) -> None:
     admin = Agent.objects.create_user(username="admin.mail", password="x" * 12, role=Role.ADMIN)
-    client.force_login(admin)
+    sign_in(client, admin)
     mailbox.deliver(mail(sender="bad@nodot"), mail())
     mailbox.poll()
     failed = InboundMail.objects.get(status=InboundStatus.FAILED)

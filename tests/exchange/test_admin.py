@@ -10,6 +10,8 @@ from kefu.exchange import demo_data as story
 from kefu.exchange.demo import DemoBackOffice
 from kefu.exchange.models import DemoAccount
 
+from ..staff import sign_in
+
 pytestmark = pytest.mark.django_db
 
 
@@ -20,12 +22,12 @@ def admin_user() -> Agent:
 
 @pytest.mark.parametrize("model", ["demoaccount", "demodeposit", "demowithdrawal", "demoorder"])
 def test_lists_render(backoffice: DemoBackOffice, client, admin_user, model: str):
-    client.force_login(admin_user)
+    sign_in(client, admin_user)
     assert client.get(f"/admin/exchange/{model}/").status_code == 200
 
 
 def test_freeze_action(backoffice: DemoBackOffice, client, admin_user):
-    client.force_login(admin_user)
+    sign_in(client, admin_user)
     account = DemoAccount.objects.get(uid=story.LI_WEI)
     response = client.post(
         "/admin/exchange/demoaccount/",

@@ -14,6 +14,7 @@ from kefu.accounts.models import Agent, Customer, SavedTicketView, Team
 from kefu.tickets.models import Channel, Priority, Status, Ticket
 from kefu.tickets.opening import open_ticket
 
+from ..staff import sign_in
 from .conftest import TX
 
 pytestmark = pytest.mark.usefixtures("frozen_clock")
@@ -84,15 +85,12 @@ def _open(customer: Customer, category: str, text: str) -> Ticket:
 def test_desk_sorts_by_time_to_breach_saves_views_and_applies_bulk_actions(
     li_wei: Customer, wang: Agent
 ) -> None:
-    wang.set_password("pw-12345-desk")
-    wang.save()
     wang.teams.add(*Team.objects.filter(slug__in=["account-kyc", "security"]))  # sees their tickets
     vip = Customer.objects.get(exchange_uid="100004")
     normal = _open(li_wei, "kyc", "verification pending for days")
     urgent = _open(vip, "account_security", "unknown login from abroad")
     assert urgent.priority == Priority.URGENT
-    client = Client()
-    assert client.login(username="agent.wang", password="pw-12345-desk")
+    client = sign_in(Client(), wang)
 
     page = client.get("/en/console/tickets/").content.decode()
     assert page.index(urgent.number) < page.index(normal.number)  # the sooner breach first

@@ -62,6 +62,9 @@ class Command(BaseCommand):
                 "Demo staff accounts (first start only; change these passwords):",
                 "  admin, supervisor, editor, agent.wang, agent.chen, agent.sam",
                 f"  password: {password}",
+                "  Each sets up two-factor sign-in on its first sign-in: the page shows a QR code",
+                "  for an authenticator app (TOTP) and the key, which `oathtool --totp -b KEY`",
+                "  also turns into codes.",
             ]
         lines.append("")
         self.stdout.write("\n".join(lines))
