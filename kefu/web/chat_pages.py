@@ -7,11 +7,13 @@ from __future__ import annotations
 
 import time
 
-from django.http import HttpRequest, HttpResponse
+from django.conf import settings
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from kefu.accounts.identity import sign_customer
 from kefu.accounts.models import Agent, Customer, Role, Team
+from kefu.exchange.backoffice import DEFAULT_BACKEND
 from kefu.tickets.models import CannedReply
 from kefu.trust import access
 
@@ -22,7 +24,13 @@ WIDGET_SIGNATURE_LIFETIME = 24 * 3600
 
 def demo_exchange(request: HttpRequest) -> HttpResponse:
     """A fictional exchange's page. Its server signs the signed-in user for the widget, exactly
-    as a real exchange would; ``?as=anonymous`` shows the widget to a visitor."""
+    as a real exchange would; ``?as=anonymous`` shows the widget to a visitor.
+
+    It signs in whichever customer it is asked for, so it exists only while Kefu runs beside
+    the demo exchange: with a real exchange's back office it would let anyone read anyone's
+    chats and tickets."""
+    if getattr(settings, "KEFU_EXCHANGE_BACKEND", DEFAULT_BACKEND) != DEFAULT_BACKEND:
+        raise Http404
     who = request.GET.get("as", "100001")
     customer = None if who == "anonymous" else Customer.objects.filter(exchange_uid=who).first()
     identity = None

@@ -440,6 +440,15 @@ def test_portal_refuses_another_customers_ticket_and_attachment(world: World) ->
     assert response.status_code == 200
 
 
+def test_demo_exchange_signs_customers_only_beside_the_demo_back_office(
+    world: World, settings: Any
+) -> None:
+    page = Client().get("/en/demo/exchange/", {"as": ALICE})
+    assert page.status_code == 200 and ALICE in page.content.decode()
+    settings.KEFU_EXCHANGE_BACKEND = "exchange_adapter.BackOffice"  # a real exchange's
+    assert Client().get("/en/demo/exchange/", {"as": ALICE}).status_code == 404
+
+
 def test_ticket_api_refuses_another_customers_ticket(world: World) -> None:
     w = world
     before = trace(w.ticket_a)
