@@ -338,3 +338,20 @@ def test_a_session_without_the_second_step_is_refused_everywhere(client):
     assert connected
     clock.advance(hours=13)
     assert async_to_sync(connect)() == (False, 4401)
+
+
+def test_an_admin_resets_a_lost_authenticator_and_the_account_sets_up_a_new_one(client):
+    agent = staff()
+    old = authenticator(agent)
+    admin = sign_in(Client(), staff(Role.ADMIN))
+    admin.post(
+        "/admin/accounts/agent/", {"action": "reset_two_factor", "_selected_action": [agent.pk]}
+    )
+    assert not TOTPDevice.objects.filter(pk=old.pk).exists()
+    assert Event.objects.filter(kind="staff.two_factor_reset", subject_id=str(agent.pk)).exists()
+    assert password_step(client, agent).url.startswith(SETUP)
+    assert client.get(SETUP).status_code == 200  # shows the new key
+    new = TOTPDevice.objects.get(user=agent)
+    assert new.key != old.key
+    assert client.post(SETUP, {"code": code(new.bin_key)}).status_code == 302
+    assert signed_in(client)
