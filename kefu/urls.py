@@ -10,9 +10,9 @@ from kefu.web import views as web_views
 from kefu.web.portal_anti_phishing import anti_phishing
 
 urlpatterns = [
-    path("admin/", admin.site.urls),
     # Staff sign in to the back office through the console's two steps (password, code).
     path("admin/login/", staff_sign_in.admin_sign_in, name="admin-sign-in"),
+    path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("healthz", web_views.health, name="health"),

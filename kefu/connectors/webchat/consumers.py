@@ -315,6 +315,10 @@ class ConsoleConsumer(ChatSocket):
         if user is None or not user.is_authenticated or not isinstance(user, Agent):
             await self.close(code=4401)
             return
+        # Both sign-in steps passed, and the session neither idle nor past its limit.
+        if not await database_sync_to_async(socket_may_connect)(self.scope.get("session"), user):
+            await self.close(code=4401)
+            return
         if not access.sees_customer_data(user):  # content editors work on the help center only
             await self.close(code=4403)
             return
@@ -322,10 +326,6 @@ class ConsoleConsumer(ChatSocket):
         await super().connect()
         await self.channel_layer.group_add(agent_group(user.pk), self.channel_name)
         await self.channel_layer.group_add(CONSOLES, self.channel_name)
-        # Both sign-in steps passed, and the session neither idle nor past its limit.
-        if not await database_sync_to_async(socket_may_connect)(self.scope.get("session"), user):
-            await self.close(code=4401)
-            return
         clock.remember_agent(user.pk, self.channel_name)
         await self.send_frame(await database_sync_to_async(service.welcome_for_agent)(user))
         await self.refresh()
