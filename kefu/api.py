@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
@@ -20,7 +21,36 @@ from kefu.trust.ratelimit import RateLimited
 
 logger = logging.getLogger(__name__)
 
-api = NinjaAPI(
+ERROR_SCHEMA = {
+    "type": "object",
+    "required": ["code", "message"],
+    "properties": {
+        "code": {"type": "string"},
+        "message": {"type": "string"},
+        "details": {},
+        "retry_after": {"type": "integer"},
+    },
+}
+
+
+class KefuAPI(NinjaAPI):
+    """Every operation documents its errors too: the shape shared by all of them, as the
+    ``default`` response, so clients (and the schema fuzzer) know what a 4xx looks like."""
+
+    def get_openapi_schema(self, **kwargs: Any) -> Any:
+        schema = super().get_openapi_schema(**kwargs)
+        schema.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR_SCHEMA
+        error = {
+            "description": "An error, with a stable code",
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+        }
+        for operations in schema["paths"].values():
+            for operation in operations.values():
+                operation["responses"].setdefault("default", error)
+        return schema
+
+
+api = KefuAPI(
     title="Kefu API",
     version="1",
     description="Help center, assistant, chat and tickets of a Kefu support desk. "

@@ -43,8 +43,9 @@ def identify(
         expiry = None
     if expiry is None:
         raise ApiError("bad_signature", "The signature's expiry time is missing or invalid.", 403)
+    # Compared as bytes: compare_digest refuses str with non-ASCII characters (a TypeError).
     if not isinstance(signature, str) or not hmac.compare_digest(
-        sign_customer(uid, expiry), signature.lower()
+        sign_customer(uid, expiry).encode(), signature.lower().encode()
     ):
         raise ApiError("bad_signature", "The customer signature does not match.", 403)
     if expiry < time.time():

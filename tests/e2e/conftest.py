@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
@@ -25,6 +26,30 @@ CHROMIUM_ARGS = [
 ]
 
 
+# What Chromium reports about the Content-Security-Policy, from every page of every context.
+CSP_REPORTS: list[str] = []
+
+
+class WatchedBrowser:
+    """The browser, with each new context reporting CSP violations into ``CSP_REPORTS``."""
+
+    def __init__(self, browser: Any):
+        self._browser = browser
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._browser, name)
+
+    def new_context(self, *args: Any, **kwargs: Any) -> Any:
+        context = self._browser.new_context(*args, **kwargs)
+
+        def on_console(message: Any) -> None:
+            if "Content Security Policy" in message.text:
+                CSP_REPORTS.append(message.text)
+
+        context.on("console", on_console)
+        return context
+
+
 @pytest.fixture(scope="session")
 def browser() -> Iterator[object]:
     if not os.path.exists(CHROMIUM):
@@ -35,8 +60,16 @@ def browser() -> Iterator[object]:
         browser = playwright.chromium.launch(
             executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
         )
-        yield browser
+        yield WatchedBrowser(browser)
         browser.close()
+
+
+@pytest.fixture(autouse=True)
+def no_csp_violations(browser: object) -> Iterator[None]:
+    """Every page of every browser test works under the strict policy: nothing refused."""
+    CSP_REPORTS.clear()
+    yield
+    assert CSP_REPORTS == []
 
 
 @pytest.fixture
