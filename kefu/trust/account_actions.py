@@ -3,9 +3,10 @@
 - A customer may freeze only their own account, and only when the exchange vouched for them
   (a signed identity); nobody can freeze someone else's account by typing a user id.
 - Staff: an agent may look up or freeze the customer of a ticket or chat assigned to them;
-  supervisors and administrators may for any customer; content editors never.
-- Unfreezing is for supervisors and administrators only: it hands an account back, which is
-  what an attacker who talked an agent round would want.
+  a supervisor the customer of a ticket or chat of their teams; administrators any customer;
+  content editors never.
+- Unfreezing is for supervisors (of that customer's ticket) and administrators only: it hands an
+  account back, which is what an attacker who talked an agent round would want.
 
 Every allowed action and every refusal is an access record; the exchange actions record their
 events as before. Refusals raise :class:`~kefu.errors.ApiError` with a stable code.
@@ -22,6 +23,7 @@ from kefu.errors import ApiError
 from kefu.exchange import actions as exchange
 from kefu.exchange.backoffice import FreezeResult
 
+from .access import can_supervise
 from .audit import record_access, ticket_ref
 from .records import AccessAction
 
@@ -34,13 +36,17 @@ def is_staff_member(user: Any) -> bool:
 
 
 def works_on(agent: Any, ticket: Any) -> bool:
-    """Whether ``agent`` may act for the customer of ``ticket``: it is assigned to them, or
-    they supervise (supervisors and administrators)."""
+    """Whether ``agent`` may act for the customer of ``ticket``: it is assigned to them, it
+    belongs to a team they supervise, or they are an administrator."""
     if not is_staff_member(agent) or agent.role not in STAFF_ROLES:
         return False
-    if agent.role in SENIOR_ROLES:
+    if agent.role == Role.ADMIN:
         return True
-    return ticket is not None and ticket.assignee_id == agent.pk
+    if ticket is None:
+        return False
+    if agent.role == Role.SUPERVISOR:
+        return can_supervise(agent, ticket)
+    return bool(ticket.assignee_id == agent.pk)
 
 
 def _uid_of(ticket: Any) -> str | None:
@@ -110,7 +116,7 @@ def staff_freeze(
     """Staff freeze an account: agents for the customer of a ticket they work on."""
     target = _customer_or_uid(uid)
     allowed = works_on(agent, ticket) and (
-        getattr(agent, "role", None) in SENIOR_ROLES or _uid_of(ticket) == uid
+        getattr(agent, "role", None) == Role.ADMIN or _uid_of(ticket) == uid
     )
     if not allowed:
         raise _refuse(
@@ -140,12 +146,24 @@ def staff_unfreeze(
 ) -> FreezeResult:
     """Lift a freeze: supervisors and administrators only."""
     target = _customer_or_uid(uid)
-    if not is_staff_member(agent) or agent.role not in SENIOR_ROLES:
+    senior = is_staff_member(agent) and agent.role in SENIOR_ROLES
+    if not senior or not (agent.role == Role.ADMIN or _uid_of(ticket) == uid):
         raise _refuse(
             AccessAction.UNFREEZE_ACCOUNT,
             target,
             "supervisor_required",
-            "Only a supervisor or an administrator can unfreeze an account.",
+            "Only an administrator, or a supervisor from a ticket of that customer in their "
+            "teams, can unfreeze an account.",
+            staff=agent,
+            ticket=ticket,
+            ip=ip,
+        )
+    if agent.role != Role.ADMIN and not works_on(agent, ticket):
+        raise _refuse(
+            AccessAction.UNFREEZE_ACCOUNT,
+            target,
+            "not_working_on_customer",
+            "Unfreeze an account from a ticket or chat of that customer in your teams.",
             staff=agent,
             ticket=ticket,
             ip=ip,

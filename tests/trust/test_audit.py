@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from kefu.accounts.demo_data import load_demo_accounts
-from kefu.accounts.models import Agent, Customer
+from kefu.accounts.models import Agent, Customer, Team
 from kefu.connectors.webchat import service
 from kefu.errors import ApiError
 from kefu.events.models import Event, ImmutableHistory
@@ -37,9 +37,10 @@ def customer(uid: str) -> Customer:
     return Customer.objects.get(exchange_uid=uid)
 
 
-def chat_of(uid: str, assignee: Agent | None = None) -> Ticket:
+def chat_of(uid: str, assignee: Agent | None = None, team: str = "security") -> Ticket:
     return Ticket.objects.create(
         customer=customer(uid),
+        team=Team.objects.get(slug=team),
         channel=Channel.CHAT,
         chat_state=ChatState.ASSIGNED if assignee else ChatState.QUEUED,
         assignee=assignee,
@@ -134,10 +135,24 @@ def test_only_supervisors_and_admins_unfreeze(desk):
     assert get_backoffice().profile(story.FROZEN_UID).is_frozen
     assert only_record(staff=wang, action=AccessAction.UNFREEZE_ACCOUNT).refused
 
-    supervisor = staff("supervisor")
-    account_actions.staff_unfreeze(supervisor, story.FROZEN_UID, reason="checks passed")
+    supervisor = staff("supervisor")  # supervises general and security
+    with pytest.raises(ApiError) as refused:  # not from a ticket of that customer
+        account_actions.staff_unfreeze(supervisor, story.FROZEN_UID, reason="checks passed")
+    assert refused.value.code == "supervisor_required"
+    elsewhere = chat_of(story.FROZEN_UID, assignee=wang, team="trading")
+    with pytest.raises(ApiError) as refused:  # a ticket of a team they do not supervise
+        account_actions.staff_unfreeze(
+            supervisor, story.FROZEN_UID, reason="checks passed", ticket=elsewhere
+        )
+    assert refused.value.code == "not_working_on_customer"
+    assert get_backoffice().profile(story.FROZEN_UID).is_frozen
+    account_actions.staff_unfreeze(
+        supervisor, story.FROZEN_UID, reason="checks passed", ticket=mine
+    )
     assert not get_backoffice().profile(story.FROZEN_UID).is_frozen
-    record = only_record(staff=supervisor, action=AccessAction.UNFREEZE_ACCOUNT)
+    record = AccessRecord.objects.filter(
+        staff=supervisor, action=AccessAction.UNFREEZE_ACCOUNT
+    ).latest("id")
     assert not record.refused and record.staff_username == "supervisor"
     event = Event.objects.get(kind="exchange.account_unfrozen", subject_id=story.FROZEN_UID)
     assert event.actor == supervisor
