@@ -363,7 +363,6 @@ class ConsoleConsumer(ChatSocket):
             self.sent.pop(conversation, None)
             await self.channel_layer.group_discard(staff_group(ticket_id), self.channel_name)
 
-
     async def refresh(self) -> None:
         """Queues this agent serves (and, for supervisors, the wall), at most once a second:
         a burst of routing changes costs one recomputation per console, not one per change."""
