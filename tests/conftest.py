@@ -6,12 +6,21 @@ import uuid
 from collections.abc import Iterator
 
 import pytest
+from django.test import override_settings
 
 from kefu.assistant.matching import knowledge
 from kefu.helpcenter.demo_data import load_demo_helpcenter
 from kefu.helpcenter.search import engine
 from kefu.helpcenter.search.indexer import current_generation
 from kefu.tickets.sla.policy import forget_policies
+
+
+@pytest.fixture(scope="session", autouse=True)
+def fast_password_hashing() -> Iterator[None]:
+    """Staff passwords hashed with Django's slow, secure default cost ~0.3 s each, and most tests
+    create the demo staff; tests check who may sign in, not the hash's cost."""
+    with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
+        yield
 
 
 @pytest.fixture(scope="session")
