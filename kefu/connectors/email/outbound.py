@@ -272,7 +272,7 @@ def _claim(outbound_id: int) -> OutboundMail | None:
     at = now()
     with transaction.atomic():
         row = (
-            OutboundMail.objects.select_for_update()
+            OutboundMail.objects.select_for_update(of=("self",))
             .select_related("ticket", "ticket__customer")
             .filter(pk=outbound_id)
             .first()
