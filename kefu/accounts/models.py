@@ -8,6 +8,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from kefu.events.models import AppendOnlyModel
 from kefu.trust.fields import (
     EncryptedCharField,
     EncryptedEmailField,
@@ -167,15 +168,7 @@ class SignInOutcome(models.TextChoices):
     ENROLLED = "enrolled", _("Set up two-factor and signed in")
 
 
-class StaffSignInQuerySet(models.QuerySet["StaffSignIn"]):
-    def update(self, **kwargs: object) -> int:
-        raise PermissionError("Sign-in records cannot be changed.")
-
-    def delete(self) -> tuple[int, dict[str, int]]:
-        raise PermissionError("Sign-in records cannot be deleted.")
-
-
-class StaffSignIn(models.Model):
+class StaffSignIn(AppendOnlyModel):
     """One attempt to sign in to a staff account, whatever its outcome: who tried (the username
     typed, and the account when it exists), from where, and what happened. Append-only, so
     that a stolen password or a guessing run shows afterwards."""
@@ -194,8 +187,6 @@ class StaffSignIn(models.Model):
     outcome = models.CharField(_("outcome"), max_length=20, choices=SignInOutcome.choices)
     at = models.DateTimeField(_("at"), default=timezone.now, db_index=True)
 
-    objects = StaffSignInQuerySet.as_manager()
-
     class Meta:
         verbose_name = _("staff sign-in")
         verbose_name_plural = _("staff sign-ins")
@@ -204,11 +195,3 @@ class StaffSignIn(models.Model):
 
     def __str__(self) -> str:
         return f"{self.username} {self.outcome} {self.at:%Y-%m-%d %H:%M}"
-
-    def save(self, *args, **kwargs):  # type: ignore[no-untyped-def]
-        if not self._state.adding:
-            raise PermissionError("Sign-in records cannot be changed.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):  # type: ignore[no-untyped-def]
-        raise PermissionError("Sign-in records cannot be deleted.")

@@ -2,25 +2,45 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
-class ImmutableHistory(Exception):
-    """Raised on an attempt to change or delete an event: the audit trail is append-only."""
+class ImmutableHistory(PermissionError):
+    """Raised on an attempt to change or delete a row of an append-only history (events, access
+    records, sign-in records): the audit trail is written once."""
 
 
-class EventQuerySet(models.QuerySet["Event"]):
-    def update(self, **kwargs: object) -> int:
-        raise ImmutableHistory("Events cannot be changed.")
+class AppendOnlyQuerySet(models.QuerySet[Any]):
+    def update(self, **kwargs: Any) -> int:
+        raise ImmutableHistory(f"{self.model._meta.verbose_name_plural} cannot be changed.")
 
     def delete(self) -> tuple[int, dict[str, int]]:
-        raise ImmutableHistory("Events cannot be deleted.")
+        raise ImmutableHistory(f"{self.model._meta.verbose_name_plural} cannot be deleted.")
 
 
-class Event(models.Model):
+class AppendOnlyModel(models.Model):
+    """A history row: inserted once, then never updated or deleted, one by one or in bulk."""
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise ImmutableHistory(f"{self._meta.verbose_name_plural} cannot be changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise ImmutableHistory(f"{self._meta.verbose_name_plural} cannot be deleted.")
+
+
+class Event(AppendOnlyModel):
     """Something that changed, who changed it and what it was about.
 
     Events are append-only. Metrics, notifications and audit views are derived from them.
@@ -40,8 +60,6 @@ class Event(models.Model):
     data = models.JSONField(_("data"), default=dict, blank=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now, db_index=True)
 
-    objects = EventQuerySet.as_manager()
-
     class Meta:
         verbose_name = _("event")
         verbose_name_plural = _("events")
@@ -50,11 +68,3 @@ class Event(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.subject_type}:{self.subject_id}"
-
-    def save(self, *args: object, **kwargs: object) -> None:
-        if not self._state.adding:
-            raise ImmutableHistory("Events cannot be changed.")
-        super().save(*args, **kwargs)  # type: ignore[arg-type]
-
-    def delete(self, *args: object, **kwargs: object) -> tuple[int, dict[str, int]]:
-        raise ImmutableHistory("Events cannot be deleted.")

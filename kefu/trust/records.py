@@ -8,15 +8,13 @@ personal data is erased; it never holds the personal data itself.
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from kefu.accounts.models import Customer
-from kefu.events.models import ImmutableHistory
+from kefu.events.models import AppendOnlyModel
 
 
 class AccessAction(models.TextChoices):
@@ -29,15 +27,7 @@ class AccessAction(models.TextChoices):
     ERASE_CUSTOMER_DATA = "erase_customer_data", _("erased customer data")
 
 
-class AccessRecordQuerySet(models.QuerySet["AccessRecord"]):
-    def update(self, **kwargs: Any) -> int:
-        raise ImmutableHistory("Access records cannot be changed.")
-
-    def delete(self) -> tuple[int, dict[str, int]]:
-        raise ImmutableHistory("Access records cannot be deleted.")
-
-
-class AccessRecord(models.Model):
+class AccessRecord(AppendOnlyModel):
     """One access to one customer's data. ``staff`` is empty when the customer acted themselves
     or the system did (a job, a command); ``refused`` marks an attempt the rules turned down."""
 
@@ -71,8 +61,6 @@ class AccessRecord(models.Model):
     ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
     at = models.DateTimeField(_("at"), default=timezone.now, db_index=True)
 
-    objects = AccessRecordQuerySet.as_manager()
-
     class Meta:
         verbose_name = _("access record")
         verbose_name_plural = _("access records")
@@ -82,11 +70,3 @@ class AccessRecord(models.Model):
     def __str__(self) -> str:
         who = self.staff_username or _("customer or system")
         return f"{who}: {self.get_action_display()} {self.customer_uid}"
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if not self._state.adding:
-            raise ImmutableHistory("Access records cannot be changed.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
-        raise ImmutableHistory("Access records cannot be deleted.")
