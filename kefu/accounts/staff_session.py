@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import enum
 from datetime import timedelta
+from importlib import import_module
 
 from django.conf import settings
 from django.contrib import auth
@@ -107,4 +108,22 @@ def socket_may_connect(session: SessionBase | None, agent: Agent) -> bool:
     touch(session)
     if session.modified:
         session.save()
+    return True
+
+
+def socket_activity(session: SessionBase | None, agent: Agent) -> bool:
+    """An agent's action on the open console socket counts as activity, like a request, so an
+    agent who works only in the console is not signed out while working. False once the
+    session can no longer go on (its absolute limit, or signed out elsewhere): the store is
+    re-read, so a sign-out in another tab wins over the socket's copy."""
+    if session is None or session.session_key is None:
+        return False
+    current = import_module(settings.SESSION_ENGINE).SessionStore(session.session_key)
+    if current.get(SESSION_KEY) != agent._meta.pk.value_to_string(agent):  # type: ignore[union-attr]
+        return False
+    if standing(current, session_device(current, agent) is not None) is not Standing.ACTIVE:
+        return False
+    touch(current)
+    if current.modified:
+        current.save()
     return True

@@ -3,6 +3,7 @@ limits, and a record of every attempt. Through the real pages, the admin and the
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -338,6 +339,55 @@ def test_a_session_without_the_second_step_is_refused_everywhere(client):
     assert connected
     clock.advance(hours=13)
     assert async_to_sync(connect)() == (False, 4401)
+
+
+def test_work_on_the_console_socket_keeps_the_session_and_ends_with_it(client, settings):
+    settings.KEFU_STAFF_IDLE_MINUTES = 30
+    agent = staff()
+    full_sign_in(client, agent)
+    cookie = f"sessionid={client.cookies['sessionid'].value}".encode()
+
+    async def work(idle_minutes: list[int]) -> list[dict[str, Any]]:
+        """Connect, then after each pause send a piece of work; the frames that came back."""
+        communicator = WebsocketCommunicator(
+            application,
+            "/ws/console/",
+            headers=[
+                (b"origin", b"http://testserver"),
+                (b"host", b"testserver"),
+                (b"cookie", cookie),
+            ],
+        )
+        connected, _ = await communicator.connect()
+        assert connected
+        frames: list[dict[str, Any]] = []
+        for minutes in idle_minutes:
+            clock.advance(minutes=minutes)
+            await communicator.send_json_to({"type": "presence", "status": "online"})
+            while True:  # skip queue boards; stop at the answer or at the close
+                output = await communicator.receive_output(2)
+                if output["type"] == "websocket.close":
+                    frames.append({"closed": output.get("code")})
+                    break
+                frame = json.loads(output["text"])
+                if frame["type"] in ("presence", "error"):
+                    frames.append(frame)
+                if frame["type"] == "presence":
+                    break
+            if "closed" in frames[-1]:
+                break
+        await communicator.disconnect()
+        return frames
+
+    # Only socket work for 50 minutes: the session is still active afterwards.
+    frames = async_to_sync(work)([25, 25])
+    assert [f.get("type") for f in frames] == ["presence", "presence"]
+    assert signed_in(client)
+    # An open socket left idle for 31 minutes: its next piece of work is refused and it closes.
+    frames = async_to_sync(work)([31])
+    assert frames[0]["type"] == "error" and frames[0]["code"] == "signed_out"
+    assert frames[-1] == {"closed": 4401}
+    assert not signed_in(client)
 
 
 def test_an_admin_resets_a_lost_authenticator_and_the_account_sets_up_a_new_one(client):

@@ -21,7 +21,8 @@ from django.conf import settings
 
 from kefu.accounts.identity import identify
 from kefu.accounts.models import Agent
-from kefu.accounts.staff_session import socket_may_connect
+from kefu.accounts.staff_session import TOUCH_EVERY, socket_activity, socket_may_connect
+from kefu.clock import now as desk_now
 from kefu.errors import ApiError
 from kefu.tickets.models import Ticket
 from kefu.trust import access, ratelimit
@@ -109,12 +110,18 @@ class ChatSocket(AsyncWebsocketConsumer):
         if handler is None:
             await self.error("unknown_type", f"Unknown frame type {frame['type'][:40]!r}.")
             return
+        if not await self.still_allowed(frame["type"]):
+            return
         try:
             await handler(frame)
         except ApiError as exc:
             client_id = frame.get("client_id") if isinstance(frame.get("client_id"), str) else None
             retry_after = getattr(exc, "retry_after", None)  # rate_limited: the socket stays open
             await self.error(exc.code, exc.message, client_id=client_id, retry_after=retry_after)
+
+    async def still_allowed(self, frame_type: str) -> bool:
+        """Whether this socket may still act; staff sockets check their session here."""
+        return True
 
     async def error(self, code: str, message: str, **extra: Any) -> None:
         await self.send_frame(
@@ -309,6 +316,25 @@ class ConsoleConsumer(ChatSocket):
 
     staff = True
     agent: Agent | None = None
+    # Frames that are the agent's own work (not heartbeats, receipts or typing): they keep the
+    # staff session alive, checked at most once per TOUCH_EVERY.
+    WORK = frozenset(
+        {"presence", "open", "accept", "message", "canned", "transfer", "ticket", "end"}
+    )
+    session_checked_at = float("-inf")
+
+    async def still_allowed(self, frame_type: str) -> bool:
+        if frame_type not in self.WORK or self.agent is None:
+            return True
+        now = desk_now().timestamp()
+        if now - self.session_checked_at < TOUCH_EVERY.total_seconds():
+            return True
+        self.session_checked_at = now
+        if await database_sync_to_async(socket_activity)(self.scope.get("session"), self.agent):
+            return True
+        await self.error("signed_out", "Your session has ended: sign in again.")
+        await self.close(code=4401)
+        return False
 
     async def connect(self) -> None:
         user = self.scope.get("user")
