@@ -15,6 +15,7 @@ from kefu.errors import ApiError
 from kefu.helpcenter.actions import ContentError
 from kefu.helpcenter.api import router as helpcenter_router
 from kefu.helpcenter.search.engine import SearchError
+from kefu.insights.incidents.api import router as incidents_router
 from kefu.tickets.api import router as tickets_router
 from kefu.trust.api import router as trust_router
 from kefu.trust.ratelimit import RateLimited
@@ -128,3 +129,4 @@ api.add_router("/assistant/", assistant_router)
 api.add_router("/chat/", chat_router)
 api.add_router("/tickets/", tickets_router)
 api.add_router("/trust/", trust_router)
+api.add_router("/incidents/", incidents_router)

@@ -11,6 +11,10 @@ from kefu.events.models import Event
 from kefu.events.services import record_event
 from kefu.exchange.demo_data import load_demo_exchange
 from kefu.helpcenter.demo_data import load_demo_helpcenter
+from kefu.insights.demo_tickets import load_demo_ticket_history
+from kefu.insights.forecasting.demo_history import load_demo_contact_history
+from kefu.insights.incidents.demo_data import load_demo_incidents
+from kefu.insights.quality.demo_data import load_demo_quality
 from kefu.routing.demo_data import load_demo_routing
 from kefu.tickets.sla.policy import ensure_default_policies
 from kefu.trust.demo_data import load_demo_channels
@@ -36,6 +40,10 @@ def load_demo(progress: Callable[[int, int, str], None] | None = None) -> str | 
         exchange = load_demo_exchange()
         load_demo_routing()
         load_demo_channels()
+        load_demo_ticket_history()
+        load_demo_contact_history()
+        load_demo_incidents()
+        load_demo_quality()
         record_event(
             "demo.loaded",
             DEMO_SUBJECT,

@@ -74,7 +74,11 @@ INSTALLED_APPS = [
     "kefu.routing",
     "kefu.connectors",
     "kefu.connectors.email",
+    "kefu.connectors.telegram",
     "kefu.trust",
+    "kefu.insights",
+    "kefu.insights.incidents",
+    "kefu.insights.quality",
     "kefu.web",
 ]
 

@@ -4,6 +4,7 @@ from django.urls import include, path
 
 from kefu.api import api
 from kefu.connectors.webchat import views as chat_views
+from kefu.insights.prometheus import metrics_view
 from kefu.trust import views as trust_views
 from kefu.web import chat_pages, portal, staff_sign_in, ticket_desk
 from kefu.web import views as web_views
@@ -16,6 +17,8 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("healthz", web_views.health, name="health"),
+    path("metrics", metrics_view, name="metrics"),
+    path("connectors/telegram/", include("kefu.connectors.telegram.urls")),
     path(
         "chat/<uuid:conversation>/transcript.<str:fmt>",
         chat_views.transcript,
@@ -50,6 +53,9 @@ urlpatterns += i18n_patterns(
         name="portal-attachment",
     ),
     path("trust/verify/", trust_views.verify_page, name="trust-verify"),
+    path("console/insights/", include("kefu.insights.urls")),
+    path("console/quality/", include("kefu.insights.quality.urls")),
+    path("console/incidents/", include("kefu.insights.incidents.urls")),
     path("", include("kefu.helpcenter.urls")),
     prefix_default_language=True,
 )

@@ -1,0 +1,1 @@
+"""Telegram: a Bot API connector (webhook in, Bot API out)."""

@@ -1,0 +1,1 @@
+"""Insights: metrics from ticket events, dashboards, forecasting and staffing."""

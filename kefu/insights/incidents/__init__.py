@@ -1,0 +1,1 @@
+"""Incidents and announcements: banners, assistant answers, notices on resolution, surges."""

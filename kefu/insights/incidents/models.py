@@ -1,0 +1,1 @@
+"""Models of incidents and surge alerts."""

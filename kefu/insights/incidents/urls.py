@@ -1,0 +1,7 @@
+"""Supervisor pages of incidents and surge alerts."""
+
+from django.urls import path  # noqa: F401
+
+app_name = "incidents"
+
+urlpatterns: list = []

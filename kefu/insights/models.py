@@ -1,0 +1,1 @@
+"""Models of the insights app (contact history for forecasting)."""

@@ -1,0 +1,1 @@
+"""Agent quality review: supervisors score sampled conversations on a rubric."""

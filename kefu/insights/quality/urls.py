@@ -1,0 +1,7 @@
+"""Quality review pages."""
+
+from django.urls import path  # noqa: F401
+
+app_name = "quality"
+
+urlpatterns: list = []
