@@ -45,6 +45,10 @@ class Rubric(models.Model):
     def __str__(self) -> str:
         return f"{self.name} (v{self.version})"
 
+    def validate_constraints(self, exclude: Any = None) -> None:
+        # Not a form error: activating one rubric deactivates the others (rubrics.activate).
+        super().validate_constraints(exclude={*(exclude or ()), "is_active"})
+
 
 class Criterion(models.Model):
     """One thing a reviewer scores, from ``scale_min`` (worst) to ``scale_max`` (best); its
@@ -113,7 +117,6 @@ class SampleReason(models.TextChoices):
     COMPLAINT = "complaint", _("complaint or escalation")
     LONG_HANDLE = "long_handle", _("long handle time")
     RANDOM = "random", _("random")
-    MANUAL = "manual", _("picked by a supervisor")
 
 
 class Review(models.Model):
