@@ -31,11 +31,16 @@ from .models import (
 MAX_CLIENT_ID = 64
 
 
-def open_chat(customer: Customer | None, language: str, conversation: Any = None) -> Ticket:
+def open_chat(
+    customer: Customer | None,
+    language: str,
+    conversation: Any = None,
+    channel: str = Channel.CHAT,
+) -> Ticket:
     with transaction.atomic():
         ticket = Ticket.objects.create(
             customer=customer,
-            channel=Channel.CHAT,
+            channel=channel,
             status=Status.NEW,
             chat_state=ChatState.ASSISTANT,
             language=language,
@@ -44,7 +49,7 @@ def open_chat(customer: Customer | None, language: str, conversation: Any = None
         record_event(
             "ticket.opened",
             ticket,
-            data={"channel": Channel.CHAT, "customer": customer.exchange_uid if customer else None},
+            data={"channel": channel, "customer": customer.exchange_uid if customer else None},
         )
     return ticket
 
