@@ -41,3 +41,21 @@ class ContactInterval(models.Model):
 
     def __str__(self) -> str:
         return f"{self.start:%Y-%m-%d %H:%M} {self.channel}: {self.contacts}"
+
+
+class ContactRollup(models.Model):
+    """How far tickets have been counted into :class:`ContactInterval` (one row per counter).
+
+    Intervals without a row read as zero contacts, so the forecast must know where counting
+    stopped: a lagging job must not look like a quiet afternoon.
+    """
+
+    name = models.CharField(_("name"), max_length=40, unique=True)
+    counted_until = models.DateTimeField(_("counted until"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("contact rollup")
+        verbose_name_plural = _("contact rollups")
+
+    def __str__(self) -> str:
+        return f"{self.name} until {self.counted_until}"

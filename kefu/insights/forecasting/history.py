@@ -13,12 +13,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
-from django.db.models import Sum
+from django.db.models import Max, Sum
 
 from kefu import clock
 from kefu.errors import ApiError
 
-from ..models import ContactInterval
+from ..models import ContactInterval, ContactRollup
 from .series import INTERVAL, PER_DAY, ContactSeries, floor_interval
 
 MIN_FORECAST_DAYS = 7  # one week: the least that shows every weekday once
@@ -45,8 +45,8 @@ def require_days(series: ContactSeries, days: int, purpose: str) -> None:
 def load_desk_history(
     *, channel: str | None = None, until: datetime | None = None
 ) -> ContactSeries:
-    """The desk's contacts per interval (all channels, or one) up to ``until`` (default: the
-    last interval that has ended)."""
+    """The desk's contacts per interval (all channels, or one) up to ``until`` (default: now),
+    or up to where tickets have been counted if that is earlier."""
     end = floor_interval(until or clock.now())
     rows = ContactInterval.objects.filter(start__lt=end)
     if channel:
@@ -54,6 +54,10 @@ def load_desk_history(
     totals = list(rows.values("start").annotate(n=Sum("contacts")).order_by("start"))
     if not totals:
         raise HistoryError("history_too_short", "no contact history has been recorded yet")
+    counted = ContactRollup.objects.filter(counted_until__isnull=False).aggregate(
+        until=Max("counted_until")
+    )["until"]
+    end = min(end, max(totals[-1]["start"] + INTERVAL, counted or totals[0]["start"]))
     start = totals[0]["start"]
     counts = np.zeros((end - start) // INTERVAL, dtype=float)
     for row in totals:

@@ -1,56 +1,109 @@
-"""Forecasting contacts per interval: a seasonal profile model and the seasonal-naive baseline.
+"""Forecasting contacts per interval: a weekly-profile model, and seasonal naive to beat.
 
-(First version; refined with the backtest.)
+Contact volume repeats by the day and by the week, and what a given interval will bring is best
+told by that same interval on the same weekday in the last few weeks. Seasonal naive uses only
+last week's value, so its forecast carries all of one week's noise (and any holiday or outage in
+it). The profile model takes the last ``weeks`` same weekdays instead:
+
+- values more than ``clip`` Poisson standard deviations (sqrt of the median) from their median
+  are pulled in to that bound, so one holiday, outage or market spike does not move next week;
+- the clipped values are averaged with weights ``decay`` ** age, newest first, so the forecast
+  follows a level that drifts over the months;
+- neighbouring intervals are blended (``smooth``) because a count per 30 minutes is noisy while
+  the demand behind it changes smoothly through the day.
+
+Special days (a public holiday, the half day before it) can be declared with the weekday they
+behave like: they are forecast from recent days of that kind, and never taken as an ordinary
+weekday's past. Everything is numpy; fitting and forecasting a week takes milliseconds. The
+defaults were chosen by backtest on the first four months of a real call centre's year only
+(see ``kefu bench insights``).
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date, timedelta
 
 import numpy as np
 
-from .series import PER_WEEK
+from .series import INTERVAL, PER_DAY, PER_WEEK, ContactSeries
+
+# A weekday as datetime.weekday() counts them: Monday 0 ... Sunday 6.
+SpecialDays = Mapping[date, int]
 
 
 def seasonal_naive(history: np.ndarray, horizon: int) -> np.ndarray:
     """The same interval one week earlier (two weeks for the second week ahead, ...)."""
     if len(history) < PER_WEEK:
         raise ValueError("seasonal naive needs at least one week of history")
-    out = np.empty(horizon)
-    for step in range(horizon):
-        lag = PER_WEEK * (step // PER_WEEK + 1)
-        out[step] = history[len(history) + step - lag]
-    return out
+    steps = np.arange(horizon)
+    return history[len(history) + steps - PER_WEEK * (steps // PER_WEEK + 1)].astype(float)
 
 
 @dataclass(frozen=True)
-class ProfileModel:
-    """Median of the same interval over the last ``weeks`` weeks."""
+class WeeklyProfileModel:
+    weeks: int = 12
+    decay: float = 0.85
+    clip: float = 0.5
+    smooth: float = 0.25
 
-    weeks: int = 6
+    def forecast(
+        self, history: ContactSeries, horizon: int, special_days: SpecialDays | None = None
+    ) -> np.ndarray:
+        """Expected contacts in each of the ``horizon`` intervals after ``history`` ends."""
+        if horizon <= 0:
+            return np.zeros(0)
+        special = special_days or {}
+        midnight = history.start.replace(hour=0, minute=0, second=0, microsecond=0)
+        first_day = midnight.date()
+        offset = (history.start - midnight) // INTERVAL
+        observed = offset + len(history)
+        n_days = math.ceil((observed + horizon) / PER_DAY)
+        grid = np.full(n_days * PER_DAY, np.nan)
+        grid[offset:observed] = history.counts
+        by_day = grid.reshape(n_days, PER_DAY)
+        kinds = np.array(
+            [special.get(d, d.weekday()) for d in (first_day + timedelta(i) for i in range(n_days))]
+        )
+        today = observed // PER_DAY
+        rows = [self._day(by_day, kinds, day) for day in range(today, n_days)]
+        ahead = np.concatenate(rows)
+        if self.smooth > 0:
+            padded = np.concatenate([[ahead[0]], ahead, [ahead[-1]]])
+            blend = padded[1:-1] + self.smooth * (padded[:-2] + padded[2:])
+            ahead = blend / (1 + 2 * self.smooth)
+        start = observed - today * PER_DAY
+        return np.maximum(ahead[start : start + horizon], 0.0)
 
-    def forecast(self, history: np.ndarray, horizon: int) -> np.ndarray:
-        n = len(history)
-        out = np.empty(horizon)
-        for step in range(horizon):
-            first = step // PER_WEEK + 1
-            lags = [k for k in range(first, first + self.weeks) if n + step - k * PER_WEEK >= 0]
-            if not lags:
-                lags = [first]
-            out[step] = float(np.median([history[n + step - k * PER_WEEK] for k in lags]))
-        return out
+    def _day(self, by_day: np.ndarray, kinds: np.ndarray, day: int) -> np.ndarray:
+        """One day's forecast from the latest ``weeks`` observed values of each interval on
+        earlier days of the same kind."""
+        earlier = np.nonzero(kinds[:day] == kinds[day])[0][::-1]
+        if len(earlier) == 0:  # a kind of day never seen: fall back on the days before it
+            earlier = np.arange(day)[::-1]
+        values = by_day[earlier]
+        seen = ~np.isnan(values)
+        rank = np.cumsum(seen, axis=0) - 1
+        use = seen & (rank < self.weeks)
+        if not use.any():
+            return np.zeros(PER_DAY)
+        picked = np.where(use, values, np.nan)
+        centre = np.nan_to_num(np.nanmedian(picked, axis=0), nan=0.0)
+        bound = self.clip * np.sqrt(np.maximum(centre, 1.0))
+        clipped = np.clip(picked, centre - bound, centre + bound)
+        weights = np.where(use, self.decay ** np.maximum(rank, 0), 0.0)
+        total = weights.sum(axis=0)
+        mean = np.nansum(np.nan_to_num(clipped) * weights, axis=0) / np.where(total > 0, total, 1)
+        return np.where(total > 0, mean, centre)
 
-    def fit_forecast(self, history: np.ndarray, horizon: int) -> np.ndarray:
-        return self.forecast(history, horizon)
+
+DEFAULT_MODEL = WeeklyProfileModel()
 
 
-DEFAULT_MODEL = ProfileModel()
-
-
-def forecast_contacts(history: np.ndarray, horizon: int) -> np.ndarray:
+def forecast_contacts(
+    history: ContactSeries, horizon: int, special_days: SpecialDays | None = None
+) -> np.ndarray:
     """Expected contacts for the ``horizon`` intervals after ``history`` (never negative)."""
-    if horizon <= 0:
-        return np.zeros(0)
-    values = DEFAULT_MODEL.fit_forecast(history, horizon)
-    return np.clip(np.nan_to_num(values, nan=0.0), 0.0, math.inf)
+    return DEFAULT_MODEL.forecast(history, horizon, special_days)

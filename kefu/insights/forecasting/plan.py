@@ -145,7 +145,7 @@ def staffing_plan(
     require_days(history, MIN_FORECAST_DAYS, "a forecast")
     skip = (start - history.end) // INTERVAL
     horizon = days * 48
-    contacts = forecast_contacts(history.counts, skip + horizon)[skip:]
+    contacts = forecast_contacts(history, skip + horizon)[skip:]
 
     source = "argument"
     if handle_seconds is None:
