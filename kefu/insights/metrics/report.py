@@ -116,6 +116,8 @@ def compute(filters: Filters, by: str | None = None) -> MetricsReport:
     :data:`DIMENSIONS`), per channel, team, agent, language, category or period bucket."""
     if by is not None and by not in DIMENSIONS:
         raise ApiError("invalid_dimension", f"Group by one of {', '.join(DIMENSIONS)}.")
+    if by in PERIODS:
+        next(buckets(filters.start, filters.end, by))  # refuses too many before any work
     history = load_history(filters, clock.now())
     facts = [f for f in history.facts if filters.start <= f.at < filters.end]
     total = _Sums()
