@@ -10,7 +10,7 @@ from __future__ import annotations
 import random
 from datetime import timedelta
 
-from kefu.accounts.models import Agent
+from kefu.accounts.models import Agent, Role
 from kefu.clock import now
 from kefu.tickets.models import SatisfactionRating
 
@@ -70,9 +70,11 @@ def load_demo_quality(seed: int = 7) -> None:
 
 
 def _reviewer(agent: Agent) -> Agent | None:
-    for candidate in Agent.objects.filter(role__in=["supervisor", "admin"]).order_by("role", "pk"):
-        if reviewable_agents(candidate).filter(pk=agent.pk).exists():
-            return candidate
+    """A supervisor of the agent's teams, else an administrator."""
+    for role in (Role.SUPERVISOR, Role.ADMIN):
+        for candidate in Agent.objects.filter(role=role, is_active=True).order_by("pk"):
+            if reviewable_agents(candidate).filter(pk=agent.pk).exists():
+                return candidate
     return None
 
 

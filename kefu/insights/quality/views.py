@@ -38,7 +38,7 @@ def queue(request: HttpRequest) -> HttpResponse:
     user: Agent = request.user  # type: ignore[assignment]
     pending = reviews_to_score(user).select_related("ticket", "agent").order_by("handled_at", "pk")
     agents = list(reviewable_agents(user).order_by("username"))
-    end = now()
+    end = now() + timedelta(seconds=1)  # a review scored just now counts
     summaries = agent_quality([a.pk for a in agents], end - timedelta(days=SUMMARY_DAYS), end)
     return render(
         request,
@@ -138,7 +138,7 @@ def agent_reviews(request: HttpRequest, agent_id: int) -> HttpResponse:
         .select_related("ticket", "reviewer")
         .order_by("-scored_at", "-pk")
     )
-    end = now()
+    end = now() + timedelta(seconds=1)
     summary = agent_quality([subject.pk], end - timedelta(days=SUMMARY_DAYS), end)[subject.pk]
     return render(
         request,
