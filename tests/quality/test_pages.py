@@ -10,12 +10,12 @@ from decimal import Decimal
 import pytest
 from django.test import Client
 
+from kefu.errors import ApiError
 from kefu.events.models import Event
 from kefu.insights.quality.actions import score_review
 from kefu.insights.quality.models import Criterion, Review, Rubric
 from kefu.insights.quality.rubrics import criteria_saved
 from kefu.insights.quality.scoring import rubric_snapshot
-from kefu.errors import ApiError
 from kefu.tickets.models import Author
 
 from .conftest import NOW, Desk, chat, make_rubric, say, staff
