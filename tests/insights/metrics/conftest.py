@@ -84,6 +84,7 @@ class Story:
             author=author,
             agent=agent if author == Author.AGENT else None,
             text="...",
+            channel=kw.pop("channel", ticket.channel),
             created_at=at,
             **kw,
         )
