@@ -58,18 +58,22 @@ def period_for(key: str, first: date | None = None, last: date | None = None) ->
     return Period(key, _midnight(first), _midnight(today + timedelta(days=1)), first, today)
 
 
-def _choices(pairs: Sequence[tuple[str, object]]) -> list[tuple[str, object]]:
-    return [("", _("All")), *pairs]
+def _choices(pairs: Sequence[tuple[str, object]], *, everything: bool = True) -> list[Any]:
+    return [("", _("All")), *pairs] if everything else list(pairs)
 
 
-def _set_choices(form: forms.Form, name: str, pairs: Sequence[tuple[str, object]]) -> None:
+def _set_choices(
+    form: forms.Form, name: str, pairs: Sequence[tuple[str, object]], *, everything: bool = True
+) -> None:
     field = form.fields[name]
     assert isinstance(field, forms.ChoiceField)
-    field.choices = _choices(pairs)
+    field.choices = _choices(pairs, everything=everything)
 
 
 class DashboardForm(forms.Form):
-    """Period and filters. The team and agent choices are those the supervisor covers."""
+    """Period, filters and the breakdown. An administrator sees every team (or all together);
+    a supervisor picks one of their teams (the first by default), because a report covers all
+    teams or one, and all would show other teams' numbers."""
 
     period = forms.ChoiceField(label=_("Period"), choices=PERIODS, required=False)
     start = forms.DateField(label=_("From"), required=False)
@@ -79,16 +83,28 @@ class DashboardForm(forms.Form):
     language = forms.ChoiceField(label=_("Language"), required=False)
     category = forms.ChoiceField(label=_("Category"), required=False)
     agent = forms.TypedChoiceField(label=_("Agent"), required=False, coerce=int, empty_value=None)
+    by = forms.ChoiceField(label=_("Breakdown"), required=False, widget=forms.HiddenInput)
 
-    def __init__(self, data: object, *, user: object) -> None:
-        super().__init__(data)  # type: ignore[arg-type]
+    def __init__(self, data: Any, *, user: Any, breakdowns: Sequence[str] = ()) -> None:
+        data = data.copy()
+        data.setdefault("period", "7d")
         teams = scoped_teams(user)
+        every_team = access.supervised_team_ids(user) is None
+        if not every_team and teams and not data.get("team"):
+            data["team"] = teams[0].slug
+        super().__init__(data)
         self.teams = teams
+        self.every_team = every_team
         _set_choices(self, "channel", Channel.choices)
-        _set_choices(self, "team", [(t.slug, t.name) for t in teams])
+        _set_choices(self, "team", [(t.slug, t.name) for t in teams], everything=every_team)
         _set_choices(self, "language", SupportLanguage.choices)
         _set_choices(self, "category", [(c.slug, c.label) for c in CATEGORIES.values()])
         _set_choices(self, "agent", [(str(a.pk), str(a)) for a in scoped_agents(user)])
+        by = self.fields["by"]
+        assert isinstance(by, forms.ChoiceField)
+        by.choices = [("", ""), *((key, key) for key in breakdowns)]
+        if not every_team and not teams:
+            self.add_error(None, _("You supervise no team yet, so there are no numbers to show."))
 
     def clean(self) -> dict[str, object]:
         data = super().clean() or {}
@@ -104,6 +120,17 @@ class DashboardForm(forms.Form):
                     code="dates_too_long",
                 )
         return data
+
+    def filter_values(self) -> dict[str, Any]:
+        """The metrics ``Filters`` keyword arguments (without the period)."""
+        data = self.cleaned_data
+        return {
+            "channel": data.get("channel") or None,
+            "team": data.get("team") or None,
+            "agent": data.get("agent"),
+            "language": data.get("language") or None,
+            "category": data.get("category") or None,
+        }
 
     def chosen_period(self) -> Period:
         data = self.cleaned_data

@@ -12,8 +12,9 @@ import io
 from datetime import timedelta
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import render
+from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 
 from kefu.accounts.models import Agent
@@ -23,7 +24,9 @@ from kefu.trust import access
 from kefu.web.staff import supervisor_required
 
 from . import charts
-from .forms import StaffingForm
+from . import dashboard as dashboard_data
+from .forms import DashboardForm, Period, StaffingForm, scoped_agents
+from .metrics import Filters, compute, to_csv
 from .queue_wall import wall_document
 
 WALL_REFRESH_MS = 5000
@@ -144,27 +147,133 @@ def forecast(request: HttpRequest) -> HttpResponse:
     return render(request, "insights/forecast.html", context, status=status)
 
 
-def _with(request: HttpRequest, **changes: str) -> str:
-    """The current query string with some parameters replaced."""
-    query = request.GET.copy()
+def _with(request: HttpRequest, form: DashboardForm | None = None, **changes: str) -> str:
+    """The current query string (with the form's defaults, so a link shows what the page
+    shows) with some parameters replaced; empty ones left out."""
+    query = QueryDict(mutable=True)
+    query.update(form.data if form is not None else request.GET)
     for key, value in changes.items():
         query[key] = value
+    for key in [k for k, v in query.items() if v == ""]:
+        del query[key]
     return query.urlencode()
 
 
-# -- the dashboard and the agent report (the metrics engine lands next) -------------------------
+# -- the dashboard, the agent report and their CSV -------------------------------------------
+
+
+def _report_form(
+    request: HttpRequest, breakdowns: list[str]
+) -> tuple[DashboardForm, Filters | None, Period | None]:
+    """The form, and the metrics filters it selects (``None`` while it has errors)."""
+    form = DashboardForm(request.GET, user=request.user, breakdowns=breakdowns)
+    if not form.is_valid():
+        return form, None, None
+    period = form.chosen_period()
+    try:
+        filters = Filters(period.start, period.end, **form.filter_values())
+    except ApiError as problem:
+        form.add_error(None, problem.message)
+        return form, None, None
+    return form, filters, period
+
+
+def _page_context(
+    request: HttpRequest, form: DashboardForm, period: Period | None
+) -> dict[str, Any]:
+    return {
+        "agent": request.user,
+        "form": form,
+        "period": period,
+        "insights_links": nav_links(),
+    }
+
+
+def nav_links() -> list[dict[str, str]]:
+    """Neighbouring supervisor pages, where they are installed."""
+    links = []
+    for name, label in (("quality:queue", _("Quality review")), ("incidents:list", _("Incidents"))):
+        try:
+            links.append({"url": reverse(name), "label": label})
+        except NoReverseMatch:
+            continue
+    return links
 
 
 @supervisor_required
 def dashboard(request: HttpRequest) -> HttpResponse:
-    return HttpResponse(status=404)
+    """Headline tiles, charts over the period, a breakdown with its CSV, hand-over reasons and
+    the latest CSAT comments; the live queue wall on top refreshes itself."""
+    breakdowns = [key for key, _label in dashboard_data.BREAKDOWNS]
+    form, filters, period = _report_form(request, breakdowns)
+    context = _page_context(request, form, period)
+    context.update(
+        wall_url=reverse("insights:queue-wall"),
+        wall_refresh_ms=WALL_REFRESH_MS,
+        wall_labels={
+            "updated": _("Updated"),
+            "offline": _("Cannot reach the desk; retrying…"),
+            "signed_out": _("Signed out: sign in again to see the queues."),
+            "no_estimate": _("nobody online"),
+            "no_queues": _("No queues."),
+        },
+    )
+    if filters is None or period is None:
+        return render(request, "insights/dashboard.html", context, status=400)
+    by = form.cleaned_data.get("by") or "channel"
+    bucket = dashboard_data.bucket_for(filters.start, filters.end)
+    by_period = compute(filters, by=bucket)
+    breakdown = compute(filters, by=by)
+    comments = by_period.csat_comments[: dashboard_data.LATEST_COMMENTS]
+    context.update(
+        total=by_period.total,
+        tiles=dashboard_data.tiles(by_period),
+        charts=dashboard_data.dashboard_charts(filters, by_period, bucket),
+        by=by,
+        breakdowns=[
+            {"key": key, "label": label, "query": _with(request, form, by=key)}
+            for key, label in dashboard_data.BREAKDOWNS
+        ],
+        breakdown_rows=[dashboard_data.table_row(row) for row in breakdown.rows],
+        breakdown_total=dashboard_data.table_row(breakdown.total),
+        export_query=_with(request, form, by=by),
+        handover_reasons=sorted(by_period.handover_reasons.items(), key=lambda kv: (-kv[1], kv[0])),
+        comments=comments,
+    )
+    return render(request, "insights/dashboard.html", context)
 
 
 @supervisor_required
 def export(request: HttpRequest) -> HttpResponse:
-    return HttpResponse(status=404)
+    """A report as CSV (``to_csv``): grouped by ``by`` (a breakdown or a period bucket) with
+    the same period and filters as the page the link is on."""
+    form, filters, _period = _report_form(request, dashboard_data.EXPORTS)
+    if filters is None:
+        problems = "; ".join(str(e) for errors in form.errors.values() for e in errors)
+        return HttpResponse(problems, status=400, content_type="text/plain; charset=utf-8")
+    by = form.cleaned_data.get("by") or "channel"
+    report = compute(filters, by=by)
+    response = HttpResponse(to_csv(report), content_type="text/csv; charset=utf-8")
+    name = f"kefu-{by}-{filters.start:%Y%m%d}-{filters.end - timedelta(seconds=1):%Y%m%d}.csv"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 @supervisor_required
 def agent_report(request: HttpRequest) -> HttpResponse:
-    return HttpResponse(status=404)
+    """Per agent: the metrics of the tickets assigned to them, and their quality review
+    scores in the period."""
+    form, filters, period = _report_form(request, ["agent"])
+    context = _page_context(request, form, period)
+    if filters is None or period is None:
+        return render(request, "insights/agents.html", context, status=400)
+    report = compute(filters, by="agent")
+    visible = scoped_agents(request.user)
+    lines = dashboard_data.agent_lines(report, visible, filters.start, filters.end)
+    context.update(
+        lines=lines,
+        charts=dashboard_data.agent_charts(lines),
+        export_query=_with(request, form, by="agent"),
+    )
+    return render(request, "insights/agents.html", context)
