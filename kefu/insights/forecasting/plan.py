@@ -23,7 +23,7 @@ from kefu.routing import erlang
 from kefu.tickets.models import ChatState, Ticket
 
 from .history import MIN_FORECAST_DAYS, load_desk_history, require_days
-from .model import forecast_contacts
+from .model import SpecialDays, forecast_contacts
 from .series import INTERVAL, ContactSeries, floor_interval
 
 MAX_DAYS = 28
@@ -130,9 +130,11 @@ def staffing_plan(
     channel: str | None = None,
     max_occupancy: float = 1.0,
     history: ContactSeries | None = None,
+    special_days: SpecialDays | None = None,
 ) -> StaffingPlan:
     """The plan for ``days`` days from ``start`` (default: the current interval), forecast from
-    the desk's history (or ``history``, e.g. a CSV) as it stood at ``start``."""
+    the desk's history (or ``history``, e.g. a CSV) as it stood at ``start``; ``special_days``
+    maps holidays to the weekday they behave like."""
     _check(days, target_share, target_wait_seconds, handle_seconds, shrinkage, max_occupancy)
     if history is None:
         origin = floor_interval(min(start, clock.now()) if start else clock.now())
@@ -145,11 +147,11 @@ def staffing_plan(
     require_days(history, MIN_FORECAST_DAYS, "a forecast")
     skip = (start - history.end) // INTERVAL
     horizon = days * 48
-    contacts = forecast_contacts(history, skip + horizon)[skip:]
+    contacts = forecast_contacts(history, skip + horizon, special_days)[skip:]
 
     source = "argument"
     if handle_seconds is None:
-        handle_seconds, source = default_handle_seconds(start, channel)
+        handle_seconds, source = default_handle_seconds(clock.now(), channel)
     intervals = [
         _staff(
             start + i * INTERVAL,
