@@ -286,3 +286,11 @@ def test_only_supervisors_and_admins(
         assert agent_client.get(url).status_code == 403
         assert editor_client.get(url).status_code == 403
         assert client.get(url).status_code == 302
+
+
+def test_the_staff_navigation_links_the_dashboard_for_supervisors_only(
+    desk: None, supervisor_client: Client, agent_client: Client
+) -> None:
+    link = f'href="{DASHBOARD}"'
+    assert link in supervisor_client.get("/en/console/tickets/").content.decode()
+    assert link not in agent_client.get("/en/console/tickets/").content.decode()
