@@ -7,3 +7,9 @@ class TelegramChannelConfig(AppConfig):
     label = "telegram_channel"
     verbose_name = _("Telegram")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        # Replies follow the tickets' messages (kefu.jobs finds tasks.py by itself).
+        from . import signals
+
+        signals.connect()

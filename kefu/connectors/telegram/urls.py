@@ -1,7 +1,13 @@
-"""The Telegram webhook."""
+"""The Telegram webhook (``/connectors/telegram/webhook``) and account link
+(``/connectors/telegram/link/``)."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "telegram"
 
-urlpatterns: list = []
+urlpatterns: list = [
+    path("webhook", views.webhook, name="webhook"),
+    path("link/", views.link, name="link"),
+]
