@@ -38,10 +38,11 @@ FONT = "system-ui, -apple-system, 'Segoe UI', 'PingFang SC', 'Microsoft YaHei', 
 WIDTH = 720
 HEIGHT = 280
 MARGIN_LEFT = 64
-MARGIN_RIGHT = 16
+MARGIN_RIGHT = 28  # room for the last time label, centred on the right edge
 MARGIN_TOP = 40  # the legend sits here
 MARGIN_BOTTOM = 40
 MAX_LABEL = 28
+MAX_BAR_WIDTH = 56
 POINT_MARKERS_UP_TO = 62  # beyond this many points a line has no dots (and no per-point tooltip)
 
 DURATION_STEPS = (
@@ -225,13 +226,15 @@ def time_ticks(start: datetime, end: datetime, max_ticks: int = 8) -> list[tuple
 # -- building blocks ------------------------------------------------------------------------
 
 
-def _open(frame: _Frame, kind: str, title: str, summary: str, empty: bool) -> None:
+def _open(
+    frame: _Frame, kind: str, title: str, summary: str, empty: bool, aspect: str = "xMidYMid meet"
+) -> None:
     label = f"{title}. {summary}" if summary else title
     frame.add(
         f'<svg xmlns="http://www.w3.org/2000/svg" class="chart chart-{kind}" data-chart="{kind}"'
         f' data-empty="{"true" if empty else "false"}" role="img"'
         f' aria-label="{escape(label)}" viewBox="0 0 {frame.width} {frame.height}"'
-        f' width="{frame.width}" height="{frame.height}" preserveAspectRatio="xMidYMid meet"'
+        f' width="{frame.width}" height="{frame.height}" preserveAspectRatio="{aspect}"'
         f' font-family="{escape(FONT)}" font-size="12" fill="{INK}">'
         f"<title>{escape(title)}</title><desc>{escape(summary)}</desc>"
     )
@@ -481,7 +484,7 @@ def bar_chart(
 
     _value_axis(frame, ticks, unit, y_of, y_label)
     slot = frame.plot_width / len(labels)
-    bar_area = slot * 0.72
+    bar_area = min(slot * 0.72, MAX_BAR_WIDTH * (1 if stacked else max(1, len(series))))
     per_bar = bar_area if stacked else bar_area / max(1, len(series))
     every = max(1, math.ceil(len(labels) * 64 / frame.plot_width))  # thin out crowded labels
     frame.add('<g class="chart-axis chart-axis-x">')
@@ -531,7 +534,7 @@ def sparkline(
     if not known:
         _open(frame, "sparkline", title, _("No data for this period."), empty=True)
         return _close(frame)
-    _open(frame, "sparkline", title, "", empty=False)
+    _open(frame, "sparkline", title, "", empty=False, aspect="none")  # stretches to the tile
     low = min(v for _i, v in known)
     high = max(v for _i, v in known)
     spread = (high - low) or 1.0
@@ -549,6 +552,7 @@ def sparkline(
     x, y = coordinates[-1]
     frame.add(
         f'<path class="chart-line" d="{path}" fill="none" stroke="{PALETTE[0]}"'
-        f' stroke-width="1.5"/><circle cx="{_num(x)}" cy="{_num(y)}" r="2" fill="{PALETTE[0]}"/>'
+        f' stroke-width="1.5" vector-effect="non-scaling-stroke"/>'
+        f'<circle cx="{_num(x)}" cy="{_num(y)}" r="2" fill="{PALETTE[0]}"/>'
     )
     return _close(frame)

@@ -302,11 +302,22 @@ def dashboard_charts(filters: Filters, by_period: MetricsReport, bucket: str) ->
             handover,
             charts.bar_chart(
                 handover,
-                [reason or _("unknown") for reason, _count in reasons],
+                [reason_label(reason) for reason, _count in reasons],
                 [Series(_("hand-overs"), [count for _reason, count in reasons])],
             ),
         ),
     ]
+
+
+def reason_label(code: str) -> str:
+    """A hand-over reason code (``asked_for_human``, ``withdrawal_review``) for people."""
+    return code.replace("_", " ").capitalize() if code else _("unknown")
+
+
+def handover_table(report: MetricsReport) -> list[tuple[str, str, int]]:
+    """(code, label, count), most frequent first."""
+    reasons = sorted(report.handover_reasons.items(), key=lambda kv: (-kv[1], kv[0]))
+    return [(code, reason_label(code), count) for code, count in reasons]
 
 
 # -- tables -----------------------------------------------------------------------------------

@@ -237,7 +237,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         breakdown_rows=[dashboard_data.table_row(row) for row in breakdown.rows],
         breakdown_total=dashboard_data.table_row(breakdown.total),
         export_query=_with(request, form, by=by),
-        handover_reasons=sorted(by_period.handover_reasons.items(), key=lambda kv: (-kv[1], kv[0])),
+        handover_reasons=dashboard_data.handover_table(by_period),
         comments=comments,
     )
     return render(request, "insights/dashboard.html", context)

@@ -159,7 +159,7 @@ def test_charts_are_drawn_from_the_numbers(week: Story, supervisor_client: Clien
     reasons = [
         r for r in charts["handover_reasons"].iter(SVG + "rect") if r.get("class") == "chart-bar"
     ]
-    assert [r.find(SVG + "title").text for r in reasons] == ["hand-overs · asked_for_human: 1"]
+    assert [r.find(SVG + "title").text for r in reasons] == ["hand-overs · Asked for human: 1"]
     # The sparklines of the tiles are charts too.
     assert len([s for s in svgs(html) if s.get("data-chart") == "sparkline"]) == 10
 
