@@ -6,9 +6,9 @@ already taken in, the one-time codes that link an account, and the outbox of wha
 from __future__ import annotations
 
 from django.db import models
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from kefu import clock
 from kefu.accounts.models import Customer
 from kefu.tickets.models import Attachment, Message, Ticket
 from kefu.trust.fields import EncryptedCharField
@@ -34,7 +34,7 @@ class TelegramContact(models.Model):
     )
     linked_at = models.DateTimeField(_("linked at"), null=True, blank=True)
     blocked_at = models.DateTimeField(_("blocked the bot at"), null=True, blank=True)
-    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    created_at = models.DateTimeField(_("created at"), default=clock.now)
 
     class Meta:
         verbose_name = _("Telegram contact")
@@ -60,7 +60,7 @@ class TelegramConversation(models.Model):
         related_name="conversations",
     )
     chat_id = models.BigIntegerField(_("chat id"), db_index=True)
-    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    created_at = models.DateTimeField(_("created at"), default=clock.now)
 
     class Meta:
         verbose_name = _("Telegram conversation")
@@ -99,7 +99,7 @@ class ProcessedUpdate(models.Model):
     )
     # Only for a failed update, masked, so that it can be processed again once fixed.
     raw = models.TextField(_("update (masked)"), blank=True)
-    received_at = models.DateTimeField(_("received at"), default=timezone.now)
+    received_at = models.DateTimeField(_("received at"), default=clock.now)
 
     class Meta:
         verbose_name = _("Telegram update")
@@ -132,7 +132,7 @@ class LinkCode(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
-    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    created_at = models.DateTimeField(_("created at"), default=clock.now)
 
     class Meta:
         verbose_name = _("Telegram link code")
@@ -192,12 +192,12 @@ class OutboundMessage(models.Model):
         default=OutboundStatus.QUEUED,
     )
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
-    next_attempt_at = models.DateTimeField(_("next attempt at"), default=timezone.now)
+    next_attempt_at = models.DateTimeField(_("next attempt at"), default=clock.now)
     claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True)
     error_code = models.IntegerField(_("error code"), null=True, blank=True)
     last_error = models.CharField(_("last error"), max_length=500, blank=True)
     telegram_message_id = models.BigIntegerField(_("Telegram message id"), null=True, blank=True)
-    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    created_at = models.DateTimeField(_("created at"), default=clock.now)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
 
     class Meta:
