@@ -20,7 +20,7 @@ from django.db import transaction
 from kefu.accounts.models import Customer
 from kefu.trust.masking import kinds_of, mask_secrets, without_placeholders
 
-from . import actions, flows, guardrails, replies
+from . import actions, flows, guardrails, notices, replies
 from .entities import extract_entities
 from .language import detect_language, reply_language
 from .matching.knowledge import Knowledge, knowledge
@@ -105,6 +105,7 @@ def respond(
             entities=found,
         )
         outcome = _decide(context, previous, bool(secrets))
+        _prepend_notices(conversation, masked, outcome, lang)
         if secrets:
             warning = replies.secret_warning(kinds_of(secrets), lang)
             outcome.reply = f"{warning}\n\n{outcome.reply}".strip() if outcome.reply else warning
@@ -264,6 +265,17 @@ def _clarification_choice(context: flows.Context) -> str | None:
     if choice.isdigit() and 1 <= int(choice) <= len(options):
         return str(options[int(choice) - 1])
     return None
+
+
+def _prepend_notices(conversation: Conversation, text: str, outcome: Turnaround, lang: str) -> None:
+    """Status notices (an ongoing incident) before the reply, each once per conversation."""
+    question = notices.Question(text, outcome.intent, lang, conversation.state.get("facts", []))
+    told = conversation.state.get("notices", [])
+    fresh = [n for n in notices.notices_for(question) if n.key not in told]
+    if fresh:
+        conversation.state["notices"] = [*told, *(n.key for n in fresh)]
+        said = "\n\n".join(n.text for n in fresh)
+        outcome.reply = f"{said}\n\n{outcome.reply}".strip()
 
 
 def _from_step(step: flows.Step) -> Turnaround:

@@ -529,6 +529,39 @@
   }
   function hideNotice() { clearTimeout(noticeTimer); show(ui.notice, false); }
 
+  // ---------------------------------------------------------------- incident banners
+  // Ongoing incidents and announced maintenance above the chat, from the public
+  // GET /api/v1/incidents/active (briefly cached), asked when the panel opens, at most once a
+  // minute. The chat works the same without it.
+  const INCIDENTS_EVERY_MS = 60000;
+  let incidentsAskedAt = -Infinity;
+  function loadIncidents() {
+    if (!window.fetch || Date.now() - incidentsAskedAt < INCIDENTS_EVERY_MS) { return; }
+    incidentsAskedAt = Date.now();
+    fetch(server + "/api/v1/incidents/active?lang=" + encodeURIComponent(lang), { credentials: "omit" })
+      .then((response) => (response.ok ? response.json() : null))
+      .then((body) => { if (body && Array.isArray(body.incidents)) { renderIncidents(body.incidents); } })
+      .catch(() => {});
+  }
+  function renderIncidents(incidents) {
+    if (!ui.incidents) {
+      ui.incidents = el("div", { class: "kefu-incidents", "data-kefu": "incidents", role: "status", hidden: true });
+      ui.panel.insertBefore(ui.incidents, ui.notice);
+    }
+    clear(ui.incidents);
+    for (const incident of incidents.slice(0, 3)) {
+      ui.incidents.appendChild(el("div", { class: "kefu-incident kefu-incident--" + String(incident.status), "data-incident": String(incident.id) }, [
+        el("p", { class: "kefu-incident__head" }, [
+          el("span", { class: "kefu-incident__status", text: String(incident.status_label || "") }), " ",
+          el("strong", { text: String(incident.title || "") }),
+          incident.window ? " " + String(incident.window) : null,
+        ]),
+        incident.message ? el("p", { class: "kefu-incident__message", text: String(incident.message) }) : null,
+      ]));
+    }
+    show(ui.incidents, incidents.length > 0);
+  }
+
   // ---------------------------------------------------------------- open / close
   function isOpen() { return !ui.panel.hidden; }
 
@@ -541,6 +574,7 @@
     rt.unread = 0;
     renderLauncher();
     if (!rt.started) { connect(); }
+    loadIncidents();
     scrollToBottom();
     sendReceipts();
     if (!ui.input.disabled) { ui.input.focus({ preventScroll: true }); }
