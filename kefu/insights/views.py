@@ -110,7 +110,13 @@ def forecast(request: HttpRequest) -> HttpResponse:
     The parameters come from a GET form; bad ones are shown and nothing is computed."""
     agent: Agent = request.user  # type: ignore[assignment]
     form = StaffingForm(request.GET)
-    context: dict[str, Any] = {"agent": agent, "form": form, "plan": None, "problem": None}
+    context: dict[str, Any] = {
+        "agent": agent,
+        "form": form,
+        "plan": None,
+        "problem": None,
+        "insights_links": nav_links(),
+    }
     status = 200
     if not form.is_valid():
         status = 400
