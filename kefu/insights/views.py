@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from kefu.accounts.models import Agent
 from kefu.errors import ApiError
 from kefu.insights.forecasting.plan import StaffingPlan, staffing_plan
+from kefu.tickets.models import Channel
 from kefu.trust import access
 from kefu.web.staff import supervisor_required
 
@@ -230,7 +231,11 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     bucket = dashboard_data.bucket_for(filters.start, filters.end)
     by_period = compute(filters, by=bucket)
     breakdown = compute(filters, by=by)
-    comments = by_period.csat_comments[: dashboard_data.LATEST_COMMENTS]
+    channels = dict(Channel.choices)
+    comments = [
+        {"comment": c, "channel": channels.get(c.channel, c.channel)}
+        for c in by_period.csat_comments[: dashboard_data.LATEST_COMMENTS]
+    ]
     context.update(
         total=by_period.total,
         tiles=dashboard_data.tiles(by_period),
