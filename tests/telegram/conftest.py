@@ -16,6 +16,7 @@ from PIL import Image
 from kefu.accounts.demo_data import load_demo_accounts
 from kefu.connectors.telegram import config
 from kefu.exchange.demo_data import load_demo_exchange
+from kefu.jobs import embedded
 from kefu.routing.demo_data import load_demo_routing
 
 from .bot_api import BOT_ID, TOKEN, USERNAME, FakeBotApi, running
@@ -24,6 +25,14 @@ SECRET = "webhook-secret_for-tests"
 WEBHOOK = "/connectors/telegram/webhook"
 USER = 555001
 GROUP = -1001234567890
+
+
+@pytest.fixture(autouse=True)
+def keep_test_connection(monkeypatch: Any) -> None:
+    """Jobs (inline in tests) close "old" database connections around each run, as a worker
+    thread must. Inside the test's transaction that really closes the connection on
+    PostgreSQL (SQLite's in-memory test database ignores ``close``), losing the test data."""
+    monkeypatch.setattr(embedded, "close_old_connections", lambda: None)
 
 
 @pytest.fixture(scope="session")

@@ -8,6 +8,7 @@ import io
 import pytest
 from django.core.management import CommandError, call_command
 
+from kefu.connectors.telegram.management.commands import telegram as command
 from kefu.tickets.models import Ticket
 
 from .bot_api import FakeBotApi
@@ -28,7 +29,11 @@ def test_set_webhook_sends_the_url_and_secret(telegram: FakeBotApi) -> None:
         call_command("telegram", "set-webhook", "http://insecure.example/hook")
 
 
-def test_poll_reads_updates_and_answers(webhook: Webhook, telegram: FakeBotApi) -> None:
+def test_poll_reads_updates_and_answers(
+    webhook: Webhook, telegram: FakeBotApi, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The loop refreshes its database connection each round, which would close the test's.
+    monkeypatch.setattr(command, "close_old_connections", lambda: None)
     telegram.updates = [webhook.private("How do I withdraw USDT?")]
     out = io.StringIO()
     call_command("telegram", "poll", "--once", stdout=out)

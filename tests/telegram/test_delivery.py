@@ -1,7 +1,7 @@
 """Delivery through the outbox: 429 waits ``retry_after`` (on the desk's clock, so the test
 does not), a blocked user ends as failed and is not retried, server errors are retried with
-back-off, long texts are split under Telegram's limit, and one chat's messages keep their
-order through retries."""
+back-off, long texts are split under Telegram's limit, one chat's messages keep their order
+through retries, and an agent's files go up as multipart uploads."""
 
 from __future__ import annotations
 
@@ -11,13 +11,16 @@ from typing import Any
 import pytest
 
 from kefu import clock
+from kefu.accounts.models import Agent
 from kefu.connectors.telegram import outbound
 from kefu.connectors.telegram.models import OutboundMessage, TelegramContact
 from kefu.tickets.actions import post_message
 from kefu.tickets.models import Author, Ticket
+from kefu.tickets.opening import NewFile
+from kefu.tickets.workflow import agent_reply
 
 from .bot_api import FakeBotApi
-from .conftest import USER, Webhook
+from .conftest import PDF_BYTES, USER, Webhook, png_bytes
 
 pytestmark = pytest.mark.django_db
 
@@ -168,3 +171,30 @@ def test_splitting_never_cuts_a_character_and_counts_utf16() -> None:
     assert "".join(parts) == text
     assert outbound.split_text("  short  ") == ["short"]
     assert outbound.split_text("   ") == []
+
+
+def test_an_agents_files_go_up_as_photo_or_document(
+    desk: None,
+    chat: Ticket,
+    telegram: FakeBotApi,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    agent = Agent.objects.get(username="agent.sam")
+    image = png_bytes(60, 20)
+    with django_capture_on_commit_callbacks(execute=True):
+        agent_reply(
+            chat,
+            agent=agent,
+            text="Here is the form and an example.",
+            files=[NewFile("example.png", image), NewFile("form.pdf", PDF_BYTES)],
+        )
+
+    [text] = telegram.texts(USER)
+    assert text == "Sam Carter:\nHere is the form and an example."
+    [photo] = telegram.sent("sendPhoto")
+    [document] = telegram.sent("sendDocument")
+    assert photo.files["photo"] == ("example.png", image, "image/png")
+    assert document.files["document"] == ("form.pdf", PDF_BYTES, "application/pdf")
+    assert int(photo.params["chat_id"]) == USER
+    calls = [c.method for c in telegram.calls]
+    assert calls == ["sendMessage", "sendPhoto", "sendDocument"]  # in the order written

@@ -6,7 +6,8 @@ customer's own words — is queued in the outbox by a ``post_save`` handler, in 
 that stores the message, so a message and its delivery are written together or not at all.
 (Chat messages record no event of their own, so a ticket event could not serve here.) The send
 itself is a background job started after the commit. The end of a chat is an event: the
-customer is told, and offered a rating when the case is solved.
+customer is told, and offered a rating when the case is solved. A customer's erasure removes
+their Telegram contacts.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from kefu.events import bus
 from kefu.events.models import Event
 from kefu.tickets.models import Author, Channel, Message
 
-from . import texts
+from . import retention, texts
 from .models import TelegramConversation
 from .outbound import queue_message, queue_text, send_soon
 
@@ -28,6 +29,7 @@ from .outbound import queue_message, queue_text, send_soon
 def connect() -> None:
     post_save.connect(on_message_saved, sender=Message, dispatch_uid="telegram.outbound")
     bus.subscribe("ticket.chat_ended", on_chat_ended)
+    bus.subscribe("customer.personal_data_erased", on_customer_erased)
 
 
 def on_message_saved(
@@ -72,3 +74,8 @@ def on_chat_ended(event: Event) -> None:
             key="ended",
             markup=rating_keyboard(ticket) if survey else None,
         )
+
+
+def on_customer_erased(event: Event) -> None:
+    if event.subject_type == "accounts.customer" and event.subject_id.isdigit():
+        retention.forget_customer(int(event.subject_id))

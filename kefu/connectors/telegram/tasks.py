@@ -13,7 +13,7 @@ from kefu.jobs import enqueue, periodic, task
 from kefu.routing import services as routing
 from kefu.tickets.models import Channel, ChatState, Ticket
 
-from . import outbound
+from . import outbound, retention
 
 
 @task("telegram.send_chat")
@@ -40,6 +40,12 @@ def customers_present() -> int:
     )
     routing.customers_present(waiting)
     return len(waiting)
+
+
+@periodic("telegram.prune", every_seconds=3600)
+@task("telegram.prune")
+def prune() -> dict[str, int]:
+    return retention.prune()
 
 
 def enqueue_send(chat_id: int) -> None:
