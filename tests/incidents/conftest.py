@@ -13,6 +13,7 @@ from kefu.accounts.demo_data import load_demo_accounts
 from kefu.accounts.models import Agent
 from kefu.insights.incidents.actions import IncidentDraft, open_incident
 from kefu.insights.incidents.models import Incident, IncidentKind
+from kefu.jobs import embedded
 from kefu.tickets.sla.policy import ensure_default_policies
 
 MONDAY = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
@@ -26,6 +27,13 @@ RESOLVED = {
     "en": "TRC20 deposits are back to normal.",
     "zh-hans": "TRC20 充值已恢复正常。",
 }
+
+
+@pytest.fixture(autouse=True)
+def keep_test_connection(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Jobs run inline here close "old" connections before and after; inside the test's
+    transaction that would really close PostgreSQL's (scaled mode) and lose the test data."""
+    monkeypatch.setattr(embedded, "close_old_connections", lambda: None)
 
 
 @pytest.fixture

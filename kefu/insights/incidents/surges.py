@@ -40,7 +40,7 @@ from django.utils.translation import gettext_lazy
 
 from kefu.accounts.models import Agent, Role, SupportLanguage
 from kefu.assistant.flows import ARTICLE_FLOWS
-from kefu.assistant.models import Conversation, Turn
+from kefu.assistant.models import Turn
 from kefu.clock import now
 from kefu.events.services import record_event
 from kefu.helpcenter.search.text import tokenize
@@ -140,15 +140,17 @@ def questions_between(start: datetime, end: datetime) -> list[Question]:
 def _assistant_questions(start: datetime, end: datetime) -> list[Question]:
     """One per conversation begun in the window: its first question the assistant recognised
     (else its first), with every coin and network the customer named."""
-    started = Conversation.objects.filter(created_at__gte=start, created_at__lt=end)
-    begun = dict(started.values_list("pk", "created_at"))
+    begun: dict[int, datetime] = {}
     turns: dict[int, list[tuple[str, str, str, list[Any]]]] = defaultdict(list)
     rows = (
-        Turn.objects.filter(conversation_id__in=list(begun))
+        Turn.objects.filter(conversation__created_at__gte=start, conversation__created_at__lt=end)
         .order_by("conversation_id", "created_at", "id")
-        .values_list("conversation_id", "role", "text", "intent", "entities")
+        .values_list(
+            "conversation_id", "conversation__created_at", "role", "text", "intent", "entities"
+        )
     )
-    for conversation_id, role, text, intent, entities in rows.iterator(chunk_size=2000):
+    for conversation_id, at, role, text, intent, entities in rows.iterator(chunk_size=2000):
+        begun[conversation_id] = at
         turns[conversation_id].append((role, text, intent, entities or []))
     found = []
     for conversation_id, said in turns.items():

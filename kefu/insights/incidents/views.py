@@ -9,7 +9,7 @@ from itertools import islice
 from typing import Any
 
 from django.contrib import messages
-from django.db.models import Count, Q
+from django.db.models import Count, F, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -45,7 +45,7 @@ def incident_list(request: HttpRequest) -> HttpResponse:
         Incident.objects.annotate(
             linked=Count("ticket_links"),
             told=Count("ticket_links", filter=Q(ticket_links__notified_at__isnull=False)),
-        ).order_by("resolved_at", "-opened_at")[:RECENT]
+        ).order_by(F("resolved_at").desc(nulls_first=True), "-opened_at")[:RECENT]
     )
     rows = [
         {"incident": i, "phase": phase(i, at), "label": phase_label(phase(i, at))}
