@@ -134,6 +134,10 @@ def test_questions_nothing_recognised_cluster_by_their_words(db: None) -> None:
     [cluster] = detect(NOW)
     assert cluster.key.startswith("text:") and cluster.count == 9
     assert "login" in cluster.signature and "crash" in " ".join(cluster.signature)
+    scan(NOW)
+    alert = SurgeAlert.objects.get()
+    assert describe(alert).startswith("Similar questions: “")
+    assert suggest_incident(alert).titles["en"] == "Service issue"  # not a customer's words
 
 
 def test_scanning_again_updates_the_open_alert_instead_of_raising_another(db: None) -> None:

@@ -489,11 +489,12 @@ def suggest_incident(alert: SurgeAlert) -> IncidentDraft:
     assets = ", ".join([*alert.coins, *networks])
     for language in SupportLanguage.values:
         with translation.override(language):
-            what = (
-                str(dict(IncidentKind.choices)[kind])
-                if kind != IncidentKind.OTHER
-                else describe(alert).split(" · ")[0]
-            )
+            if kind != IncidentKind.OTHER:
+                what = str(dict(IncidentKind.choices)[kind])
+            elif alert.topic:
+                what = topic_label(alert.topic)
+            else:  # customers' own words do not make a public title
+                what = _("Service issue")
             titles[language] = f"{what}: {assets}"[:200] if assets else what[:200]
             messages[language] = _(
                 "We are looking into reports about this: %(title)s. We will post an update "
