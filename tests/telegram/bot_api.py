@@ -123,6 +123,8 @@ class FakeBotApi:
             self.calls.clear()
             self.failures.clear()
             self.blocked.clear()
+            self.updates.clear()
+            self.webhook.clear()
 
     # -- serving ---------------------------------------------------------------------------
 

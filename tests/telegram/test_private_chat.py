@@ -263,3 +263,15 @@ def test_linking_a_telegram_account_with_a_one_time_code(
     anonymous.refresh_from_db()
     assert anonymous.conversation.customer is None  # the assistant stops looking it up
     assert ProcessedUpdate.objects.filter(status="failed").count() == 0
+
+
+def test_a_flood_is_held_to_the_chat_limit_and_told_once(
+    webhook: Webhook, telegram: FakeBotApi, settings: Any
+) -> None:
+    settings.KEFU_RATE_LIMITS = {**settings.KEFU_RATE_LIMITS, "chat_message.customer": "3/60s"}
+    for n in range(6):
+        webhook.post(webhook.private(f"/start {n}"))
+    assert len(telegram.texts(USER)) == 3 + 1  # three greetings, then one "slow down"
+    assert telegram.texts(USER)[-1].startswith("Too many messages.")
+    reasons = list(ProcessedUpdate.objects.order_by("id").values_list("reason", flat=True))
+    assert reasons == ["start"] * 3 + ["rate_limited"] * 3

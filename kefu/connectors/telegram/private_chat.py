@@ -10,6 +10,7 @@ open: what they write then is a ticket reply (:func:`kefu.tickets.workflow.custo
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import transaction
 
 from kefu.assistant import actions as assistant_actions
@@ -130,7 +131,9 @@ def on_message(incoming: Incoming, fetched: Fetched | None) -> Work:
     try:
         ratelimit.hit("chat_message", customer=f"tg-{sender.id}")
     except ratelimit.RateLimited as limited:
-        queue_text(chat_id, texts.slow_down(language, limited.retry_after))
+        # Told once per window: a reply to every message of a flood would be a flood too.
+        if cache.add(f"telegram-slow-down:{sender.id}", 1, timeout=limited.retry_after):
+            queue_text(chat_id, texts.slow_down(language, limited.retry_after))
         return ignored("rate_limited")
     command, argument = command_of(incoming.text)
     if command == "start" and argument.startswith(linking.PREFIX):
