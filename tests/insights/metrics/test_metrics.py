@@ -8,7 +8,7 @@ import pytest
 
 from kefu import clock
 from kefu.errors import ApiError
-from kefu.insights.metrics import DIMENSIONS, METRICS, Filters, compute, timeseries
+from kefu.insights.metrics import DIMENSIONS, METRICS, Filters, compute, compute_many, timeseries
 
 from .conftest import T0, Story, minutes
 
@@ -360,3 +360,14 @@ def test_bad_requests_are_refused(story: Story) -> None:
         "day",
         "week",
     }
+
+
+def test_several_groupings_at_once_equal_separate_reports(story: Story) -> None:
+    for i, channel in enumerate(["email", "portal", "email"]):
+        ticket = story.ticket(T0 + timedelta(hours=i * 30), channel=channel)
+        story.reply(ticket, T0 + timedelta(hours=i * 30, minutes=5 + i))
+    reports = compute_many(WEEK, ["day", "channel", None])
+    for by in ("day", "channel", None):
+        assert reports[by] == compute(WEEK, by)
+    with pytest.raises(ApiError):
+        compute_many(WEEK, ["day", "colour"])
