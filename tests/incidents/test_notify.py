@@ -8,16 +8,21 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
 from django.test import Client
 
 from kefu import clock
 from kefu.accounts.models import Agent, Customer
+from kefu.assistant.actions import start_conversation
 from kefu.connectors.email.models import OutboundKind, OutboundMail
+from kefu.connectors.webchat.outbox import customer_group
 from kefu.errors import ApiError
 from kefu.insights.incidents.actions import link_ticket, resolve
 from kefu.insights.incidents.models import Incident, IncidentTicket, LinkSource
 from kefu.insights.incidents.notify import notify_resolution
 from kefu.jobs import run_now
+from kefu.tickets.actions import open_chat
 from kefu.tickets.models import Message, Status, Ticket
 from kefu.tickets.opening import open_ticket
 from kefu.tickets.timeline import conversation
@@ -146,3 +151,27 @@ def test_agents_link_tickets_they_can_see_from_the_incident_page(
     hidden = Ticket.objects.create(channel="portal", category="deposit", subject="not Wang's")
     client.post(f"/en/console/incidents/{incident.pk}/link/", {"ticket": hidden.number})
     assert not IncidentTicket.objects.filter(ticket=hidden).exists()
+
+
+def test_a_customer_still_in_the_chat_sees_the_notice_at_once(
+    open_trc20: Callable[..., Incident],
+    supervisor: Agent,
+    desk: None,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    customer = Customer.objects.get(exchange_uid="100003")
+    conversation = start_conversation(customer, "en")
+    conversation.state = {"facts": [{"kind": "network", "value": "TRC20"}]}
+    conversation.save(update_fields=["state"])
+    chat = open_chat(customer, "en", conversation)
+    layer = get_channel_layer()
+    assert layer is not None
+    channel = async_to_sync(layer.new_channel)()
+    async_to_sync(layer.group_add)(customer_group(chat.pk), channel)
+    incident = open_trc20()
+    with django_capture_on_commit_callbacks(execute=True):
+        resolve(incident, messages=RESOLVED, by=supervisor)
+    frame = async_to_sync(layer.receive)(channel)["frame"]
+    assert frame["type"] == "message" and frame["kind"] == "incident"
+    assert "back to normal" in frame["text"] and frame["seq"] == chat.messages.get().seq
+    async_to_sync(layer.group_discard)(customer_group(chat.pk), channel)
