@@ -200,3 +200,14 @@ def test_an_alert_suggests_a_ready_incident(db: None) -> None:
     assert draft.coins == ["USDT"] and draft.networks == ["TRC20"]
     assert set(draft.titles) == set(draft.messages) == {"en", "zh-hans"}
     assert draft.titles["en"] == "Deposits delayed: USDT, TRC20"
+
+
+def test_the_floor_and_ratio_are_settings(db: None, settings: Any) -> None:
+    usual_deposits(2, network="TRC20")
+    asked(5, intent="deposit", networks=["TRC20"])
+    assert detect(NOW) == []
+    settings.KEFU_SURGE_MIN_QUESTIONS = 5
+    settings.KEFU_SURGE_RATIO = 3.0
+    assert detect(NOW) == []  # 5 is not three times the usual 2
+    settings.KEFU_SURGE_RATIO = 2.0
+    assert [c.key for c in detect(NOW)] == ["deposit|TRC20"]

@@ -24,6 +24,7 @@ Question texts were masked when stored; they are kept as samples and never logge
 from __future__ import annotations
 
 import logging
+import os
 import statistics
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
@@ -93,32 +94,37 @@ MAX_SAMPLES = 5
 MAX_SIGNATURE = 12
 
 
-def _setting(name: str, default: float) -> float:
-    return float(getattr(settings, name, default))
+def setting(name: str, default: float) -> float:
+    """A Django setting if the project defines it, else the environment variable, else the
+    default (these knobs live with the detector, not in kefu/settings.py)."""
+    value = getattr(settings, name, None)
+    if value is None:
+        value = os.environ.get(name) or default
+    return float(value)
 
 
 def window() -> timedelta:
-    return timedelta(minutes=_setting("KEFU_SURGE_WINDOW_MINUTES", 30))
+    return timedelta(minutes=setting("KEFU_SURGE_WINDOW_MINUTES", 30))
 
 
 def history_days() -> int:
-    return int(_setting("KEFU_SURGE_HISTORY_DAYS", 7))
+    return int(setting("KEFU_SURGE_HISTORY_DAYS", 7))
 
 
 def floor() -> int:
-    return int(_setting("KEFU_SURGE_MIN_QUESTIONS", 8))
+    return int(setting("KEFU_SURGE_MIN_QUESTIONS", 8))
 
 
 def ratio() -> float:
-    return _setting("KEFU_SURGE_RATIO", 3.0)
+    return setting("KEFU_SURGE_RATIO", 3.0)
 
 
 def text_similarity() -> float:
-    return _setting("KEFU_SURGE_TEXT_SIMILARITY", 0.4)
+    return setting("KEFU_SURGE_TEXT_SIMILARITY", 0.4)
 
 
 def subside_after() -> timedelta:
-    return timedelta(minutes=_setting("KEFU_SURGE_SUBSIDE_MINUTES", 120))
+    return timedelta(minutes=setting("KEFU_SURGE_SUBSIDE_MINUTES", 120))
 
 
 # -- the questions ----------------------------------------------------------------------------

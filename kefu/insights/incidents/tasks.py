@@ -5,12 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.conf import settings
-
 from kefu.jobs import periodic, task
 
 from .notify import notify_resolution
-from .surges import scan
+from .surges import scan, setting
 
 
 @task("incidents.notify_resolved", retries=3)
@@ -25,7 +23,4 @@ def surge_scan() -> dict[str, Any]:
     return scan().as_dict()
 
 
-periodic(
-    "incidents.surge_scan",
-    every_seconds=float(getattr(settings, "KEFU_SURGE_SCAN_SECONDS", 300)),
-)
+periodic("incidents.surge_scan", every_seconds=setting("KEFU_SURGE_SCAN_SECONDS", 300))
