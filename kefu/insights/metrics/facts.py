@@ -52,7 +52,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.db import connection
-from django.db.models import BigIntegerField, CharField, Q, QuerySet
+from django.db.models import BigIntegerField, BooleanField, Model, Q, QuerySet
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Cast
 
 from kefu.events.models import Event
@@ -195,8 +196,12 @@ def load_history(filters: Filters, as_of: datetime) -> History:
             tracked.add(pk)
         if conversation is not None:
             by_conversation[conversation] = pk
-    ids_as_text = tickets.annotate(sid=Cast("pk", CharField())).values("sid")
-    of_tickets = Event.objects.filter(subject_type=TICKET, subject_id__in=ids_as_text).order_by()
+    # The tickets are known now: later reads name them in one parameter rather than repeat
+    # the query (a planner without statistics, as after a bulk load, nested-looped it).
+    ids = list(subjects)
+    of_tickets = Event.objects.filter(
+        _one_of(Event, "subject_id", [str(pk) for pk in ids]), subject_type=TICKET
+    ).order_by()
     # Only these kinds' data is read: decoding JSON is much of the cost of a month.
     events: dict[int, list[tuple[Any, ...]]] = defaultdict(list)
     for subject_id, event_id, kind, at, data in _read(
@@ -214,7 +219,7 @@ def load_history(filters: Filters, as_of: datetime) -> History:
     messages: dict[int, list[tuple[datetime, int, str]]] = defaultdict(list)
     for ticket_id, seq, author, at in _read(
         Message.objects.filter(
-            ticket_id__in=tickets.values("pk"),
+            _one_of(Message, "ticket", ids),
             internal=False,
             author__in=(Author.CUSTOMER, Author.AGENT),
         )
@@ -262,17 +267,26 @@ def load_history(filters: Filters, as_of: datetime) -> History:
         fact = replay_conversation(subject, history, ended.get(ticket or -1), as_of)
         if fact is not None:
             facts.append(fact)
+    rated = SatisfactionRating.objects.filter(_one_of(SatisfactionRating, "ticket", ids))
     comments = {
-        r.ticket: r
-        for r in (
-            Rated(t, s, c)
-            for t, s, c in SatisfactionRating.objects.filter(ticket_id__in=tickets.values("pk"))
-            .exclude(comment="")
-            .order_by()
-            .values_list("ticket_id", "score", "comment")
+        t: Rated(t, score, comment)
+        for t, score, comment in _read(
+            rated.exclude(comment="").order_by().values_list("ticket_id", "score", "comment")
         )
     }
     return History(facts, comments)
+
+
+def _one_of(model: type[Model], field: str, values: list[Any]) -> RawSQL:
+    """``field`` is one of ``values``, as a single parameter however many there are: an array
+    on PostgreSQL, a JSON list on SQLite."""
+    quote = connection.ops.quote_name
+    column = {f.name: f.column for f in model._meta.concrete_fields}[field]
+    name = f"{quote(model._meta.db_table)}.{quote(column)}"
+    if connection.vendor == "postgresql":
+        return RawSQL(f"{name} = ANY(%s)", (values,), output_field=BooleanField())
+    sql = f"{name} IN (SELECT value FROM json_each(%s))"
+    return RawSQL(sql, (json.dumps(values),), output_field=BooleanField())
 
 
 def _read(rows: QuerySet[Any, Any]) -> list[tuple[Any, ...]]:
