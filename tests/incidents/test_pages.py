@@ -135,3 +135,17 @@ def test_content_editors_see_nothing(
     assert client.get(BASE).status_code == 403
     assert client.get(f"{BASE}{incident.pk}/").status_code == 403
     assert client.post(f"{BASE}{incident.pk}/link/", {"ticket": "1"}).status_code == 403
+
+
+def test_only_supervisors_consoles_carry_the_way_to_open_an_incident_from_an_alert(
+    client: Client, supervisor: Agent, wang: Agent
+) -> None:
+    """console.js shows a pushed surge alert with an "Open an incident" link built from
+    ``data-incidents-url``; an agent's console has no such link (agents may not open one)."""
+    sign_in(client, supervisor)
+    for page in ("/en/console/", "/en/console/supervisor/"):
+        html = client.get(page).content.decode()
+        assert f'data-incidents-url="{BASE}"' in html
+    client.logout()
+    sign_in(client, wang)
+    assert "data-incidents-url" not in client.get("/en/console/").content.decode()

@@ -49,6 +49,7 @@
       ended_by: "Chat ended by {by}", by_agent: "the agent", by_customer: "the customer", by_system: "the system",
       state_assistant: "with assistant", state_queued: "queued", state_assigned: "assigned", state_ended: "ended",
       unassigned: "{chat} left your chats ({reason})", assigned_new: "New chat {chat}",
+      surge: "Surge: {label} — {count} questions (usually {usual})", surge_open: "Open an incident",
       need_resolution: "Choose a resolution first.", need_target: "Choose a team or an agent.",
       not_connected: "Not connected — try again when the console is back online.",
       text_too_long: "A message can have at most 2,000 characters.",
@@ -103,6 +104,7 @@
       ended_by: "会话已由{by}结束", by_agent: "客服", by_customer: "客户", by_system: "系统",
       state_assistant: "智能助手", state_queued: "排队中", state_assigned: "已分配", state_ended: "已结束",
       unassigned: "{chat} 已移出你的会话（{reason}）", assigned_new: "新会话 {chat}",
+      surge: "咨询激增：{label}，{count} 条（通常 {usual} 条）", surge_open: "创建事件公告",
       need_resolution: "请先选择结束原因。", need_target: "请选择团队或客服。",
       not_connected: "尚未连接，请在工作台恢复连接后重试。",
       text_too_long: "每条消息最多 2000 个字符。",
@@ -358,6 +360,21 @@
     setTimeout(function () { item.remove(); }, kind === "info" ? 6000 : 15000);
   }
 
+  // Surge alerts stay until closed: a spike of similar questions may need an incident now.
+  function onSurge(frame) {
+    var box = hook("errors");
+    var base = body.getAttribute("data-incidents-url");
+    if (!box || !base) { return; }
+    (frame.alerts || []).forEach(function (alert) {
+      var item = el("div", { class: "toast toast-surge", role: "alert", "data-console": "surge" },
+        el("span", { class: "toast-text", text: t("surge", { label: alert.label, count: alert.count, usual: alert.usual }) }),
+        el("a", { class: "btn btn-small", href: base + "new/?surge=" + encodeURIComponent(alert.id), text: t("surge_open") }),
+        el("button", { type: "button", class: "toast-close", "aria-label": t("close"), text: "×",
+          onclick: function () { item.remove(); } }));
+      box.appendChild(item);
+    });
+  }
+
   // ---------------------------------------------------------------- socket
 
   var socket = null;
@@ -467,6 +484,7 @@
       case "wall": onWall(frame); break;
       case "error": onError(frame); break;
       case "pong": break;
+      case "surge_alert": onSurge(frame); break;
       default:
         if (MODE === "console") { consoleFrame(frame); }
     }
