@@ -58,7 +58,7 @@ def test_queues_chats_agents_tickets_and_counters(desk_now: Story, client: Clien
     samples = scrape(client)
     general = (("language", "en"), ("queue", "general-en"), ("team", "general"))
     assert samples[("kefu_queue_waiting", general)] == 2
-    assert samples[("kefu_queue_oldest_wait_seconds", general)] == pytest.approx(90, abs=5)
+    assert 90 <= samples[("kefu_queue_oldest_wait_seconds", general)] < 150  # wall time
     assert samples[("kefu_queue_agents_online", general)] == 1
     # Sam: two slots, one busy, one free; the new arrival is third in line behind two
     # (position 2): (2 - 1 + 1) * 300 s / 2 slots.
