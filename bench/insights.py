@@ -67,6 +67,12 @@ DEMO_END = datetime(2026, 11, 2, tzinfo=UTC)
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--history", type=Path, default=BANK, help=f"real data ({BANK})")
     parser.add_argument("--repeat", type=int, default=5, help="timing runs (5)")
+    parser.add_argument(
+        "--metrics-tickets",
+        type=int,
+        default=20000,
+        help="tickets in the metrics history (20000; 0 skips the metrics timing)",
+    )
 
 
 def run(options: argparse.Namespace, out: Out) -> dict[str, Any]:
@@ -74,7 +80,18 @@ def run(options: argparse.Namespace, out: Out) -> dict[str, Any]:
     results["bank"] = measure_bank(options, out)
     results["demo"] = measure_demo(options, out)
     results["timing"] = measure_timing(options, out)
+    if options.metrics_tickets > 0:
+        results["metrics"] = measure_metrics(options, out)
     return results
+
+
+def measure_metrics(options: argparse.Namespace, out: Out) -> dict[str, Any]:
+    """Metrics reports over a month of generated history, in a throwaway database."""
+    from bench._database import bench_database
+    from bench._metrics import run_metrics_bench
+
+    with bench_database():
+        return run_metrics_bench(out, tickets=options.metrics_tickets)
 
 
 def measure_bank(options: argparse.Namespace, out: Out) -> dict[str, Any] | None:

@@ -66,6 +66,9 @@ CONVERSATION = "assistant.conversation"
 IDLE_AFTER = timedelta(minutes=30)
 SATISFIED = 4
 SOLVED_STATUSES = ("solved", "closed")
+# The message kind of incident resolution notices (kefu.insights.incidents.notify).
+INCIDENT_NOTICE = "incident"
+
 # Only these kinds are read (messages give the replies).
 KINDS = (
     "ticket.opened",
@@ -223,6 +226,9 @@ def load_history(filters: Filters, as_of: datetime) -> History:
             internal=False,
             author__in=(Author.CUSTOMER, Author.AGENT),
         )
+        # An incident's resolution notice goes to every related ticket at once: a broadcast,
+        # not somebody answering this customer, so it is no response time.
+        .exclude(kind=INCIDENT_NOTICE)
         .order_by()
         .values_list("ticket_id", "seq", "author", "created_at")
     ):

@@ -371,3 +371,13 @@ def test_several_groupings_at_once_equal_separate_reports(story: Story) -> None:
         assert reports[by] == compute(WEEK, by)
     with pytest.raises(ApiError):
         compute_many(WEEK, ["day", "colour"])
+
+
+def test_an_incident_notice_to_many_tickets_is_no_response_to_any(story: Story) -> None:
+    ticket = story.ticket(T0)
+    story.say(ticket, "agent", T0 + minutes(3), agent=story.wang, kind="incident")
+    story.event(ticket, "ticket.replied", T0 + minutes(3), message_seq=ticket.last_seq)
+    story.reply(ticket, T0 + minutes(20))
+
+    first = compute(WEEK).total.first_response
+    assert (first.count, first.mean) == (1, 1200)
