@@ -8,8 +8,7 @@ import pytest
 from kefu.accounts.models import Agent
 from kefu.insights.incidents.actions import open_incident
 
-from ..e2e.conftest import browser, no_csp_violations, page  # noqa: F401  (fixtures)
-from .conftest import trc20_draft
+from ..incidents.conftest import desk, trc20_draft  # noqa: F401  (fixture)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
