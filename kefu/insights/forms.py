@@ -72,8 +72,7 @@ def _set_choices(
 
 class DashboardForm(forms.Form):
     """Period, filters and the breakdown. An administrator sees every team (or all together);
-    a supervisor picks one of their teams (the first by default), because a report covers all
-    teams or one, and all would show other teams' numbers."""
+    a supervisor sees all their teams together, or picks one of them; never other teams'."""
 
     period = forms.ChoiceField(label=_("Period"), choices=PERIODS, required=False)
     start = forms.DateField(label=_("From"), required=False)
@@ -90,13 +89,14 @@ class DashboardForm(forms.Form):
         data.setdefault("period", "7d")
         teams = scoped_teams(user)
         every_team = access.supervised_team_ids(user) is None
-        if not every_team and teams and not data.get("team"):
-            data["team"] = teams[0].slug
         super().__init__(data)
         self.teams = teams
         self.every_team = every_team
         _set_choices(self, "channel", Channel.choices)
-        _set_choices(self, "team", [(t.slug, t.name) for t in teams], everything=every_team)
+        team = self.fields["team"]
+        assert isinstance(team, forms.ChoiceField)
+        everything = _("All") if every_team else _("All my teams")
+        team.choices = [("", everything), *((t.slug, t.name) for t in teams)]
         _set_choices(self, "language", SupportLanguage.choices)
         _set_choices(self, "category", [(c.slug, c.label) for c in CATEGORIES.values()])
         _set_choices(self, "agent", [(str(a.pk), str(a)) for a in scoped_agents(user)])
@@ -127,6 +127,8 @@ class DashboardForm(forms.Form):
         return {
             "channel": data.get("channel") or None,
             "team": data.get("team") or None,
+            # Without a team chosen, a supervisor's report covers their teams, not everyone's.
+            "teams": () if self.every_team else tuple(t.slug for t in self.teams),
             "agent": data.get("agent"),
             "language": data.get("language") or None,
             "category": data.get("category") or None,

@@ -256,7 +256,7 @@ def load_history(filters: Filters, as_of: datetime) -> History:
     by_id: dict[int, list[tuple[Any, ...]]] = defaultdict(list)
     for subject_id, event_id, kind, at, data in _read(conversations):
         by_id[int(subject_id)].append((_when(at), event_id, kind, _json(data)))
-    ticketless_allowed = not (filters.team or filters.agent or filters.category)
+    ticketless_allowed = not (filters.team or filters.teams or filters.agent or filters.category)
     for conversation_id, history in by_id.items():
         history.sort(key=_by_time)
         ticket = by_conversation.get(conversation_id)
@@ -328,6 +328,8 @@ def _filtered(tickets: QuerySet[Ticket], filters: Filters) -> QuerySet[Ticket]:
         tickets = tickets.filter(channel=filters.channel)
     if filters.team:
         tickets = tickets.filter(team__slug=filters.team)
+    if filters.teams:
+        tickets = tickets.filter(team__slug__in=filters.teams)
     if filters.agent is not None:
         tickets = tickets.filter(assignee_id=filters.agent)
     if filters.language:

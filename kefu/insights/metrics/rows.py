@@ -24,7 +24,8 @@ SLA_CLOCKS = ("first_response", "next_response", "resolution")
 class Filters:
     """Which measurements a report covers: those completed in ``[start, end)`` on tickets with
     the given attributes (all when None). ``team`` is a team slug, ``agent`` an agent id (the
-    ticket's assignee)."""
+    ticket's assignee). ``teams``, when not empty, keeps only tickets of those teams: the scope
+    of a supervisor of several teams, who sees them together."""
 
     start: datetime
     end: datetime
@@ -33,6 +34,7 @@ class Filters:
     agent: int | None = None
     language: str | None = None
     category: str | None = None
+    teams: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         for name in ("start", "end"):

@@ -83,8 +83,9 @@ def test_supervisor_sees_their_teams_numbers(week: Story, supervisor_client: Cli
     response = supervisor_client.get(DASHBOARD)
     assert response.status_code == 200
     form = response.context["form"]
-    assert form.cleaned_data["team"] == "general"  # the first of their teams, by name
+    assert form.cleaned_data["team"] == ""  # all of their teams together, none of the others
     assert [t.slug for t in form.teams] == ["general", "security"]
+    assert form.filter_values()["teams"] == ("general", "security")
     html = response.content.decode()
     assert response.context["total"].opened == 2
     assert tile(html, "first_response") == "10m"
@@ -248,7 +249,9 @@ def test_the_page_links_each_breakdown_to_its_csv(week: Story, supervisor_client
     html = supervisor_client.get(DASHBOARD + "?by=language&channel=email").content.decode()
     assert f'href="{EXPORT}?' in html
     link = html[html.index(f'href="{EXPORT}?') : html.index('" data-insights="csv"')]
-    assert "by=language" in link and "channel=email" in link and "team=general" in link
+    assert "by=language" in link and "channel=email" in link and "team=general" not in link
+    chosen = supervisor_client.get(DASHBOARD + "?team=security").content.decode()
+    assert "team=security" in chosen[chosen.index(f'href="{EXPORT}?') :]
 
 
 def test_agent_report_with_quality_scores(week: Story, supervisor_client: Client) -> None:
