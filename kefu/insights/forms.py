@@ -176,6 +176,13 @@ class StaffingForm(forms.Form):
     shrinkage = forms.FloatField(
         label=_("Shrinkage (%)"), min_value=0, max_value=95, required=False
     )
+    person_share = forms.FloatField(
+        label=_("Contacts that reach a person (%)"),
+        min_value=1,
+        max_value=100,
+        required=False,
+        help_text=_("Blank: the share of the last four weeks."),
+    )
     days = forms.IntegerField(label=_("Days"), min_value=1, max_value=14, required=False)
     channel = forms.ChoiceField(label=_("Channel"), required=False)
 
@@ -200,6 +207,9 @@ class StaffingForm(forms.Form):
             "target_wait_seconds": number("target_wait_seconds"),
             "handle_seconds": data.get("handle_seconds"),
             "shrinkage": number("shrinkage") / 100,
+            "person_share": (
+                None if data.get("person_share") is None else data["person_share"] / 100
+            ),
             "days": int(number("days")),
             "channel": data.get("channel") or None,
         }

@@ -88,6 +88,7 @@ def plan_csv(plan: StaffingPlan) -> HttpResponse:
             "service_level",
             "occupancy",
             "average_wait_seconds",
+            "contacts_for_agents",
         ]
     ]
     rows += [
@@ -99,6 +100,7 @@ def plan_csv(plan: StaffingPlan) -> HttpResponse:
             f"{i.service_level:.4f}",
             f"{i.occupancy:.4f}",
             f"{i.average_wait_seconds:.1f}",
+            f"{i.for_agents:.2f}",
         ]
         for i in plan.intervals
     ]
@@ -136,11 +138,13 @@ def forecast(request: HttpRequest) -> HttpResponse:
                 handle_text=charts.format_duration(plan.handle_seconds),
                 share_text=charts.format_percent(plan.target_share),
                 shrinkage_text=charts.format_percent(plan.shrinkage),
+                person_share_text=charts.format_percent(plan.person_share),
                 intervals=[
                     {
                         "start": i.start,
                         "end": i.start + timedelta(minutes=30),
                         "contacts": f"{i.contacts:.1f}",
+                        "for_agents": f"{i.for_agents:.1f}",
                         "needed": i.agents_needed,
                         "scheduled": i.agents_scheduled,
                         "service_level": charts.format_percent(i.service_level),

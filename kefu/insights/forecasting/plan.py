@@ -4,6 +4,10 @@ Per 30-minute interval the forecast gives an arrival rate; with the average hand
 service target ("80 % answered within 60 s") Erlang C gives the agents that must be on the queue
 (``agents_needed``), and shrinkage (breaks, training, absence: the share of paid time nobody is
 on the queue) grosses it up to the agents to schedule, ceil(needed / (1 - shrinkage)).
+
+Only contacts that reach a person load the agents: a chat the assistant answers alone costs no
+agent time. The forecast counts every contact, so the plan multiplies it by the share that
+needed a person recently (``person_share``) before Erlang C.
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ from django.utils import timezone
 from kefu import clock
 from kefu.errors import ApiError
 from kefu.routing import erlang
-from kefu.tickets.models import ChatState, Ticket
+from kefu.tickets.models import Channel, ChatState, Ticket
 
 from .history import MIN_FORECAST_DAYS, load_desk_history, require_days
 from .model import SpecialDays, forecast_contacts
@@ -29,12 +33,15 @@ from .series import INTERVAL, ContactSeries, floor_interval
 MAX_DAYS = 28
 HANDLE_WINDOW = timedelta(days=28)
 HANDLE_MIN_CHATS = 20
+PERSON_SHARE_WINDOW = timedelta(days=28)
+PERSON_SHARE_MIN_CONTACTS = 20
 
 
 @dataclass(frozen=True)
 class PlannedInterval:
     start: datetime
     contacts: float  # forecast contacts in the interval
+    for_agents: float  # of which reach a person (contacts x person share)
     agents_needed: int  # on the queue, Erlang C
     agents_scheduled: int  # rostered: needed grossed up for shrinkage
     service_level: float  # expected share answered within the target wait with agents_needed
@@ -63,6 +70,8 @@ class StaffingPlan:
     target_wait_seconds: float
     handle_seconds: float
     handle_seconds_source: str  # "argument", "history" (recent chats) or "default" (setting)
+    person_share: float  # share of contacts that reach a person
+    person_share_source: str  # "argument", "history" (recent contacts) or "default" (all)
     shrinkage: float
     max_occupancy: float
     channel: str | None
@@ -87,6 +96,8 @@ class StaffingPlan:
             "target_wait_seconds": self.target_wait_seconds,
             "handle_seconds": round(self.handle_seconds, 1),
             "handle_seconds_source": self.handle_seconds_source,
+            "person_share": round(self.person_share, 4),
+            "person_share_source": self.person_share_source,
             "shrinkage": self.shrinkage,
             "max_occupancy": self.max_occupancy,
             "channel": self.channel,
@@ -108,6 +119,7 @@ class StaffingPlan:
                 {
                     "start": i.start.isoformat(),
                     "contacts": round(i.contacts, 2),
+                    "for_agents": round(i.for_agents, 2),
                     "agents_needed": i.agents_needed,
                     "agents_scheduled": i.agents_scheduled,
                     "service_level": round(i.service_level, 4),
@@ -131,11 +143,19 @@ def staffing_plan(
     max_occupancy: float = 1.0,
     history: ContactSeries | None = None,
     special_days: SpecialDays | None = None,
+    person_share: float | None = None,
 ) -> StaffingPlan:
     """The plan for ``days`` days from ``start`` (default: the current interval), forecast from
     the desk's history (or ``history``, e.g. a CSV) as it stood at ``start``; ``special_days``
-    maps holidays to the weekday they behave like."""
+    maps holidays to the weekday they behave like; ``person_share`` (default: from recent
+    contacts) is the share of contacts that reach a person."""
     _check(days, target_share, target_wait_seconds, handle_seconds, shrinkage, max_occupancy)
+    if person_share is not None and not (math.isfinite(person_share) and 0 < person_share <= 1):
+        raise ApiError("plan_invalid", "person_share must be in (0, 1]")
+    share_source = "argument"
+    if person_share is None and history is not None:
+        # Someone else's history (a CSV): this desk's share of people says nothing about it.
+        person_share, share_source = 1.0, "default"
     if history is None:
         origin = floor_interval(min(start, clock.now()) if start else clock.now())
         history = load_desk_history(channel=channel, until=origin)
@@ -152,10 +172,13 @@ def staffing_plan(
     source = "argument"
     if handle_seconds is None:
         handle_seconds, source = default_handle_seconds(clock.now(), channel)
+    if person_share is None:
+        person_share, share_source = default_person_share(clock.now(), channel)
     intervals = [
         _staff(
             start + i * INTERVAL,
             float(n),
+            person_share,
             handle_seconds,
             target_share,
             target_wait_seconds,
@@ -171,6 +194,8 @@ def staffing_plan(
         target_wait_seconds=target_wait_seconds,
         handle_seconds=handle_seconds,
         handle_seconds_source=source,
+        person_share=person_share,
+        person_share_source=share_source,
         shrinkage=shrinkage,
         max_occupancy=max_occupancy,
         channel=channel,
@@ -204,16 +229,35 @@ def default_handle_seconds(now: datetime, channel: str | None = None) -> tuple[f
     return float(settings.KEFU_DEFAULT_HANDLE_SECONDS), "default"
 
 
+def default_person_share(now: datetime, channel: str | None = None) -> tuple[float, str]:
+    """The share of the last four weeks' contacts that needed a person: every email, portal,
+    Telegram and API case, and the chats that went to the queue; chats the assistant ended
+    alone did not. With too few contacts to tell, every contact counts (the safe side)."""
+    recent = Ticket.objects.filter(created_at__gte=now - PERSON_SHARE_WINDOW, created_at__lt=now)
+    if channel:
+        recent = recent.filter(channel=channel)
+    total = recent.count()
+    if total < PERSON_SHARE_MIN_CONTACTS:
+        return 1.0, "default"
+    assistant_only = recent.filter(
+        channel=Channel.CHAT, queued_at__isnull=True, assigned_at__isnull=True
+    ).count()
+    people = total - assistant_only
+    return (people / total, "history") if people else (1.0, "default")
+
+
 def _staff(
     start: datetime,
     contacts: float,
+    person_share: float,
     handle_seconds: float,
     target_share: float,
     target_wait_seconds: float,
     shrinkage: float,
     max_occupancy: float,
 ) -> PlannedInterval:
-    rate = contacts / INTERVAL.total_seconds()
+    for_agents = contacts * person_share
+    rate = for_agents / INTERVAL.total_seconds()
     needed = erlang.agents_needed(
         rate, handle_seconds, target_share, target_wait_seconds, max_occupancy=max_occupancy
     )
@@ -226,10 +270,11 @@ def _staff(
         max_occupancy=max_occupancy,
     )
     if needed == 0:
-        return PlannedInterval(start, contacts, 0, 0, 1.0, 0.0, 0.0)
+        return PlannedInterval(start, contacts, for_agents, 0, 0, 1.0, 0.0, 0.0)
     return PlannedInterval(
         start=start,
         contacts=contacts,
+        for_agents=for_agents,
         agents_needed=needed,
         agents_scheduled=scheduled,
         service_level=erlang.service_level(rate, handle_seconds, needed, target_wait_seconds),

@@ -27,6 +27,7 @@ from kefu.errors import ApiError
 from kefu.insights.forecasting.plan import staffing_plan
 from kefu.insights.forecasting.series import PER_DAY, ContactSeries
 from kefu.insights.models import ContactInterval
+from kefu.routing import erlang
 from kefu.tickets.models import Channel, ChatState, Ticket
 
 from .helpers import MONDAY
@@ -153,3 +154,36 @@ def test_desk_plan_takes_handle_time_from_recent_chats(settings) -> None:  # typ
     assert (plan.handle_seconds, plan.handle_seconds_source) == (180, "history")
     assert plan.start == NOW
     assert {(i.agents_needed, i.agents_scheduled) for i in plan.intervals} == {(14, 20)}
+
+
+@pytest.mark.usefixtures("desk_history")
+def test_only_contacts_that_reach_a_person_load_the_agents() -> None:
+    """30 recent contacts: 10 chats the assistant ended alone, 10 queued chats, 10 emails, so
+    2/3 reach a person; 100 contacts per interval become 66.7 for Erlang C."""
+    with clock.frozen(NOW):
+        assert staffing_plan(days=1, handle_seconds=180).person_share_source == "default"
+        opened = NOW - timedelta(days=2)
+        for _n in range(10):
+            Ticket.objects.create(
+                channel=Channel.CHAT, chat_state=ChatState.ENDED, created_at=opened
+            )
+            Ticket.objects.create(
+                channel=Channel.CHAT,
+                chat_state=ChatState.ENDED,
+                created_at=opened,
+                queued_at=opened + timedelta(minutes=1),
+            )
+            Ticket.objects.create(channel=Channel.EMAIL, created_at=opened)
+        plan = staffing_plan(days=1, handle_seconds=180, target_wait_seconds=20, shrinkage=0.3)
+        told = staffing_plan(days=1, handle_seconds=180, target_wait_seconds=20, person_share=1.0)
+    assert (plan.person_share, plan.person_share_source) == (pytest.approx(2 / 3), "history")
+    interval = plan.intervals[0]
+    assert interval.contacts == pytest.approx(100) and interval.for_agents == pytest.approx(
+        66.67, abs=0.01
+    )
+    assert interval.agents_needed == erlang.agents_needed(interval.for_agents / 1800, 180, 0.8, 20)
+    assert told.intervals[0].agents_needed == 14  # every contact, as published for 100 in 30 min
+    assert interval.agents_needed < told.intervals[0].agents_needed
+    with pytest.raises(ApiError) as refused:
+        staffing_plan(days=1, handle_seconds=180, person_share=0)
+    assert refused.value.code == "plan_invalid"

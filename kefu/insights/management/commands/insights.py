@@ -49,6 +49,12 @@ class Command(BaseCommand):
         plan.add_argument("--target-share", type=float, default=0.8, help="answered in time (0.8)")
         plan.add_argument("--target-wait", type=float, default=60, help="target wait, s (60)")
         plan.add_argument("--shrinkage", type=float, default=0.3, help="time off queue (0.3)")
+        plan.add_argument(
+            "--person-share",
+            type=float,
+            default=None,
+            help="share of contacts that reach a person (default: the last four weeks')",
+        )
         plan.add_argument("--max-occupancy", type=float, default=1.0, help="cap (1.0)")
         plan.add_argument("--intervals", action="store_true", help="print every interval")
         scoring = forecast.add_argument_group("backtest")
@@ -134,6 +140,7 @@ class Command(BaseCommand):
             target_wait_seconds=options["target_wait"],
             handle_seconds=options["handle_seconds"],
             shrinkage=options["shrinkage"],
+            person_share=options["person_share"],
             channel=options["channel"],
             max_occupancy=options["max_occupancy"],
             history=history,
@@ -151,7 +158,8 @@ class Command(BaseCommand):
         write(
             f"Target {plan.target_share:.0%} answered within {plan.target_wait_seconds:g} s; "
             f"handle time {plan.handle_seconds:.0f} s ({plan.handle_seconds_source}); "
-            f"shrinkage {plan.shrinkage:.0%}"
+            f"shrinkage {plan.shrinkage:.0%}; contacts reaching a person "
+            f"{plan.person_share:.0%} ({plan.person_share_source})"
         )
         write(f"{'day':<12}{'contacts':>10}{'agent h needed':>16}{'agent h rota':>14}{'peak':>6}")
         for day in plan.daily:
