@@ -12,6 +12,7 @@ from kefu.accounts.models import Agent
 from kefu.insights.quality.demo_data import load_demo_quality
 from kefu.insights.quality.models import Criterion, Review, Rubric, criterion_text
 from kefu.insights.quality.summary import agent_quality
+from kefu.trust import access
 
 from .conftest import NOW, chat
 
@@ -34,12 +35,14 @@ def test_demo_reviews_scored_and_pending(db: None, frozen) -> None:  # type: ign
     rng = random.Random(3)
     agents = list(Agent.objects.filter(username__startswith="agent."))
     for agent in agents:
+        teams = list(agent.teams.order_by("pk")) or [None]
         for day in range(1, 22):
             chat(
                 agent,
                 ended=NOW - timedelta(days=day, hours=rng.randint(0, 8)),
                 minutes=rng.choice([5, 8, 12, 40]),
                 csat=rng.choice([None, 1, 4, 5, 5]),
+                team=teams[day % len(teams)],
             )
 
     load_demo_quality()
@@ -48,7 +51,13 @@ def test_demo_reviews_scored_and_pending(db: None, frozen) -> None:  # type: ign
     waiting = Review.objects.filter(status="pending")
     assert done.exists() and waiting.exists()
     assert {r.agent.username for r in done} == {a.username for a in agents}
-    assert all(r.reviewer.username == "supervisor" for r in done)  # Mei Lin reviews her teams
+    # Mei Lin reviews her teams' work; what she may not see, an administrator reviews.
+    mei = Agent.objects.get(username="supervisor")
+    hers = access.supervised_team_ids(mei) or set()
+    assert any(r.reviewer == mei for r in done)
+    assert all(
+        r.reviewer == mei if r.ticket.team_id in hers else r.reviewer.role == "admin" for r in done
+    )
     assert all(0 <= r.total <= 100 and len(r.criteria) == 6 for r in done)
     assert all(r.scored_at <= NOW and r.scored_at > r.handled_at for r in done)
     assert min(r.handled_at for r in waiting) > max(r.handled_at for r in done)  # the latest

@@ -14,7 +14,9 @@ from kefu.errors import ApiError
 from kefu.events.models import Event
 from kefu.insights.quality.actions import score_review
 from kefu.insights.quality.models import Criterion, Review, Rubric
+from kefu.insights.quality.permissions import reviews_to_score
 from kefu.insights.quality.rubrics import criteria_saved
+from kefu.insights.quality.sampling import sample_period
 from kefu.insights.quality.scoring import rubric_snapshot
 from kefu.tickets.models import Author
 
@@ -228,3 +230,22 @@ def test_drawing_samples_from_the_queue(desk: Desk) -> None:
     assert "Sample from 1 to 50 conversations per agent." in refused.content.decode()
     assert client.post("/en/console/quality/sample/", {"days": "3"}).status_code == 302
     assert Review.objects.count() == 2
+
+
+def test_an_agent_of_two_teams_is_reviewed_on_each_teams_work_by_its_supervisor(
+    desk: Desk, reviews
+) -> None:  # type: ignore[no-untyped-def]
+    """Supervisors see their teams' tickets only, in quality review as everywhere else."""
+    desk.agent_a.teams.add(desk.team_b)
+    on_b = pending(desk.agent_a, desk, team=desk.team_b)
+    client = staff(desk.supervisor_a)
+    assert client.get(review_url(on_b)).status_code == 404
+    assert client.post(review_url(on_b), GOOD).status_code == 404
+    assert on_b.pk not in [r.pk for r in reviews_to_score(desk.supervisor_a)]
+    assert reviews["a"].pk in [r.pk for r in reviews_to_score(desk.supervisor_a)]
+    assert staff(desk.supervisor_b).get(review_url(on_b)).status_code == 200
+    # Drawing samples asks the same: supervisor A draws none of team B's work.
+    chat(desk.agent_a, ended=NOW - timedelta(hours=5), team=desk.team_b)
+    on_a = chat(desk.agent_a, ended=NOW - timedelta(hours=6), team=desk.team_a)
+    drawn = sample_period(NOW - timedelta(days=7), NOW, per_agent=5, by=desk.supervisor_a)
+    assert [r.ticket_id for r in drawn] == [on_a.pk]

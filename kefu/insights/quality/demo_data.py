@@ -17,7 +17,7 @@ from kefu.tickets.models import SatisfactionRating
 from .actions import score_review
 from .default_rubric import ensure_default_rubric
 from .models import Review
-from .permissions import reviewable_agents
+from .permissions import visible_reviews
 from .sampling import candidates, sample_period
 from .scoring import rubric_snapshot
 
@@ -52,7 +52,7 @@ def load_demo_quality(seed: int = 7) -> None:
         # The latest week stays in the queue; older ones were reviewed a day or two later.
         if newest is not None and review.handled_at > newest - timedelta(days=5):
             continue
-        reviewer = _reviewer(review.agent)
+        reviewer = _reviewer(review)
         if reviewer is None:
             continue
         csat = ratings.get(review.ticket_id)
@@ -69,11 +69,12 @@ def load_demo_quality(seed: int = 7) -> None:
         )
 
 
-def _reviewer(agent: Agent) -> Agent | None:
-    """A supervisor of the agent's teams, else an administrator."""
+def _reviewer(review: Review) -> Agent | None:
+    """A supervisor who may score it (the agent's and the ticket's team), else an
+    administrator."""
     for role in (Role.SUPERVISOR, Role.ADMIN):
         for candidate in Agent.objects.filter(role=role, is_active=True).order_by("pk"):
-            if reviewable_agents(candidate).filter(pk=agent.pk).exists():
+            if visible_reviews(candidate).filter(pk=review.pk).exists():
                 return candidate
     return None
 

@@ -2,7 +2,8 @@
 
 - Administrators review every agent and see every review.
 - Supervisors review the agents of their teams, never their own conversations, and see those
-  agents' reviews and their own.
+  agents' reviews and their own — of conversations they may see (their teams' tickets, as
+  everywhere else): an agent of two teams is reviewed on each team's work by its supervisor.
 - Agents see their own scored reviews (their feedback), read-only; pending samples stay hidden
   so nobody learns which conversations are about to be reviewed.
 """
@@ -44,13 +45,16 @@ def visible_reviews(user: Any, reviews: QuerySet[Review] | None = None) -> Query
         return reviews.filter(own)
     if access.sees_everything(user):
         return reviews
-    return reviews.filter(own | Q(agent__in=reviewable_agents(user)))
+    theirs = Q(agent__in=reviewable_agents(user), ticket__in=access.visible_tickets(user))
+    return reviews.filter(own | theirs)
 
 
 def reviews_to_score(user: Any) -> QuerySet[Review]:
     """The review queue: pending samples of the agents ``user`` reviews."""
     return Review.objects.filter(
-        status=ReviewStatus.PENDING, agent__in=reviewable_agents(user)
+        status=ReviewStatus.PENDING,
+        agent__in=reviewable_agents(user),
+        ticket__in=access.visible_tickets(user),
     ).exclude(agent_id=user.pk)
 
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
 from kefu.accounts.models import Agent
@@ -64,10 +64,13 @@ class Candidate:
 
 
 def candidates(
-    start: datetime, end: datetime, agent_ids: Iterable[int] | None = None
+    start: datetime,
+    end: datetime,
+    agent_ids: Iterable[int] | None = None,
+    within: QuerySet[Ticket] | None = None,
 ) -> list[Candidate]:
     """Conversations handled in ``[start, end)`` by staff who work with customers, not yet
-    sampled."""
+    sampled (and among ``within``, the tickets a supervisor may see, when given)."""
     chats = Q(
         channel=Channel.CHAT,
         chat_state=ChatState.ENDED,
@@ -84,6 +87,8 @@ def candidates(
     )
     if agent_ids is not None:
         tickets = tickets.filter(assignee_id__in=list(agent_ids))
+    if within is not None:
+        tickets = tickets.filter(pk__in=within.values("pk"))
     rows = tickets.values_list(
         "pk",
         "assignee_id",
@@ -170,12 +175,14 @@ def sample_period(
         )
     if end <= start:
         raise ApiError("invalid_period", _("The period must end after it starts."))
+    within = None
     if by is not None:
         allowed = set(reviewable_agents(by).values_list("pk", flat=True))
         agent_ids = allowed if agent_ids is None else allowed & set(agent_ids)
+        within = access.visible_tickets(by)
     rng = rng or random.Random()
     pools: dict[int, list[Candidate]] = defaultdict(list)
-    for candidate in candidates(start, end, agent_ids):
+    for candidate in candidates(start, end, agent_ids, within):
         pools[candidate.agent_id].append(candidate)
     have = _already_sampled(start, end, list(pools))
     created: list[Review] = []
