@@ -50,6 +50,11 @@ class Command(BaseCommand):
             f"  Agent console:          {base}/en/console/",
             f"  Supervisor wall:        {base}/en/console/supervisor/",
             f"  Ticket desk:            {base}/en/console/tickets/",
+            f"  Supervisor dashboard:   {base}/en/console/insights/  (forecast: .../forecast/)",
+            f"  Incidents, surges:      {base}/en/console/incidents/",
+            f"  Quality review:         {base}/en/console/quality/",
+            f"  Prometheus metrics:     {base}/metrics",
+            f"  Telegram webhook:       {base}/connectors/telegram/webhook  (KEFU_TELEGRAM_*)",
             '  Customer portal:        "My tickets" on the live chat demo page (signed in)',
         ]
         if jobs_here:
