@@ -16,7 +16,21 @@ MAPE is over intervals with contacts, WAPE over all scored intervals.
    and at a larger desk's.
 
 **Timing**: fitting and forecasting 7 days from the bank's whole year, and a 7-day staffing plan
-(336 intervals of Erlang C) from it, best of several runs. To add a measurement, add a function
+(336 intervals of Erlang C) from it, best of several runs; the metrics reports over a month of
+generated tickets (``bench/_metrics.py``).
+
+**Surges** (``bench/_surges.py``): a generated week of customer questions at a busy desk's
+volume with TRC20 deposit questions planted at 5x their usual count in the last window: the
+time of one surge scan, which clusters it finds (the planted one, and false alarms in steady
+windows of the day before), and with two ongoing incidents the assistant's notice lookup per
+question and the help center's banner.
+
+**Supervisor pages** (``bench/_pages.py``): the dashboard (7 and 30 days), the agent report,
+the CSV by day, the forecast page and the queue wall on the demo history, through the test
+client signed in as the administrator and as a supervisor of one team, best of 3.
+
+The last three each run in a throwaway database and can be skipped (``--metrics-tickets 0``,
+``--surge-conversations 0``, ``--pages-repeat 0``). To add a measurement, add a function
 ``measure_x(options, out) -> dict`` and a line in ``run``.
 """
 
@@ -73,6 +87,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=20000,
         help="tickets in the metrics history (20000; 0 skips the metrics timing)",
     )
+    parser.add_argument(
+        "--surge-conversations",
+        type=int,
+        default=6000,
+        help="assistant conversations a day in the surge week, plus a third as many other "
+        "tickets (6000; 0 skips the surge measurement)",
+    )
+    parser.add_argument(
+        "--pages-repeat",
+        type=int,
+        default=3,
+        help="requests per supervisor page, the best kept (3; 0 skips the page timing)",
+    )
 
 
 def run(options: argparse.Namespace, out: Out) -> dict[str, Any]:
@@ -82,7 +109,29 @@ def run(options: argparse.Namespace, out: Out) -> dict[str, Any]:
     results["timing"] = measure_timing(options, out)
     if options.metrics_tickets > 0:
         results["metrics"] = measure_metrics(options, out)
+    if options.surge_conversations > 0:
+        results["surges"] = measure_surges(options, out)
+    if options.pages_repeat > 0:
+        results["pages"] = measure_pages(options, out)
     return results
+
+
+def measure_surges(options: argparse.Namespace, out: Out) -> dict[str, Any]:
+    """Surge scan, planted spike and false alarms, notices and banner, in a throwaway database."""
+    from bench._database import bench_database
+    from bench._surges import run_surge_bench
+
+    with bench_database():
+        return run_surge_bench(out, per_day=options.surge_conversations)
+
+
+def measure_pages(options: argparse.Namespace, out: Out) -> dict[str, Any]:
+    """Supervisor pages on the demo history, in a throwaway database."""
+    from bench._database import bench_database
+    from bench._pages import run_pages_bench
+
+    with bench_database():
+        return run_pages_bench(out, repeat=options.pages_repeat)
 
 
 def measure_metrics(options: argparse.Namespace, out: Out) -> dict[str, Any]:
