@@ -30,16 +30,12 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import connection, models, transaction
 
-from kefu import clock
 from kefu.accounts.demo_data import STAFF as DEMO_STAFF
-from kefu.accounts.models import Agent, Team
-from kefu.assistant.models import Conversation
-from kefu.events.models import Event
 from kefu.tickets.categories import CATEGORIES
-from kefu.tickets.models import Message, SatisfactionRating, SlaPolicy, Ticket
 from kefu.tickets.sla.policy import DEFAULT_POLICIES
+
+from .words import WORDS
 
 DEMO_SEED = 20261128
 DAYS = 28
@@ -91,76 +87,6 @@ STAFF = {
 }
 DISPLAY_NAMES = {username: name for username, _role, name, *_rest in DEMO_STAFF}
 POLICY_BY_PRIORITY = {p[1]: p for p in DEFAULT_POLICIES if p[1] and p[2] == 0 and not p[3]}
-
-WORDS: dict[str, dict[str, Sequence[str]]] = {
-    "en": {
-        "greeting": ("Hi, I'm the assistant. Ask me anything, or press “Talk to a person”.",),
-        "question": (
-            "My deposit has not arrived yet.",
-            "Why is my withdrawal still pending?",
-            "How do I finish identity verification?",
-            "My position was liquidated at a strange price.",
-            "I got a login alert I don't recognise.",
-            "My API key returns an invalid signature.",
-            "How do I change my phone number?",
-        ),
-        "answer": (
-            "Here is what usually explains it: deposits need network confirmations first.",
-            "Withdrawals go through a security review that can take up to an hour.",
-        ),
-        "thanks": ("Thanks, that answers it.", "OK got it."),
-        "queued": ("Connecting you with a person. You can keep writing while you wait.",),
-        "joined": ("%(name)s has joined the chat.",),
-        "reply": (
-            "Thanks for waiting, I'm checking this for you now.",
-            "I can see the transaction; it is being credited.",
-            "Your withdrawal passed review and is on its way.",
-            "I've reset the verification step, please try again.",
-            "I've escalated the liquidation review to our trading desk.",
-        ),
-        "follow_up": ("Any update?", "It still doesn't work.", "Here is the screenshot."),
-        "good": (
-            "Quick and clear, thanks!",
-            "Sorted in minutes.",
-            "Very patient agent.",
-            "Deposit found, thank you.",
-        ),
-        "bad": (
-            "Waited far too long during the crash.",
-            "Had to explain my problem twice.",
-            "Still no answer on my withdrawal.",
-        ),
-    },
-    "zh-hans": {
-        "greeting": ("您好，我是智能助手。有问题请直接问我，或点击“转人工”。",),
-        "question": (
-            "我的充值还没到账。",
-            "提现为什么一直在审核中？",
-            "身份认证怎么完成？",
-            "我的仓位被强平了，价格不对。",
-            "收到了陌生设备的登录提醒。",
-            "API 返回签名错误。",
-            "怎么更换绑定的手机号？",
-        ),
-        "answer": (
-            "充值需要等待区块确认，通常几分钟到半小时。",
-            "提现需要经过安全审核，一般一小时内完成。",
-        ),
-        "thanks": ("好的，谢谢。", "明白了。"),
-        "queued": ("正在为您转接人工客服，等待期间可以继续留言。",),
-        "joined": ("%(name)s 已加入对话。",),
-        "reply": (
-            "感谢您的耐心等待，我正在为您查询。",
-            "已查到这笔交易，正在入账。",
-            "您的提现已通过审核，正在处理。",
-            "已为您重置认证步骤，请再试一次。",
-            "已将强平申诉提交给交易团队复核。",
-        ),
-        "follow_up": ("请问有进展吗？", "还是不行。", "截图发给您了。"),
-        "good": ("很快就解决了，谢谢！", "客服很耐心", "充值已到账，感谢", "回复很专业"),
-        "bad": ("等了太久了", "问题说了两遍还没解决", "提现还在审核，希望快一点"),
-    },
-}
 
 
 @dataclass
@@ -645,136 +571,3 @@ def plan_history(
         ticket.messages.sort(key=lambda m: m[0])
         ticket.events.sort(key=lambda e: e[0])
     return tickets
-
-
-@transaction.atomic
-def load_demo_ticket_history(now: datetime | None = None) -> int:
-    """Write the planned weeks into an empty desk (nothing when it has tickets); returns the
-    number of tickets written."""
-    if Ticket.objects.exists():
-        return 0
-    return write_history(plan_history(now or clock.now()))
-
-
-@transaction.atomic
-def write_history(planned: Sequence[PlannedTicket]) -> int:
-    """Store planned tickets with their conversations, messages, events and ratings (the demo
-    staff, teams and default SLA policies must exist); returns how many."""
-    agents = dict(Agent.objects.filter(username__in=STAFF).values_list("username", "pk"))
-    teams = dict(Team.objects.values_list("slug", "pk"))
-    policies = dict(SlaPolicy.objects.values_list("name", "pk"))
-    conversations = Conversation.objects.bulk_create(
-        [
-            Conversation(
-                language=p.conversation["language"],
-                created_at=p.conversation["started"],
-                handed_over_at=p.conversation.get("handed_over"),
-                handoff_reason=p.conversation.get("reason", ""),
-                handoff_priority=p.conversation.get("priority", ""),
-                handoff_summary={"intent": p.conversation["intent"]}
-                if p.conversation.get("reason")
-                else {},
-                human_active=p.conversation.get("human_active", False),
-            )
-            for p in planned
-            if p.conversation is not None
-        ]
-    )
-    conversation_ids = iter(c.pk for c in conversations)
-    rows = []
-    for p in planned:
-        last = len(p.messages)
-        rows.append(
-            Ticket(
-                channel=p.channel,
-                status=p.status,
-                chat_state=p.chat_state,
-                priority=p.priority,
-                language=p.language,
-                subject="" if p.channel == "chat" else p.messages[0][3][:80],
-                category=p.category,
-                fields=p.fields,
-                requester_email=p.requester,
-                team_id=teams.get(p.team),
-                assignee_id=agents.get(p.agent or ""),
-                conversation_id=next(conversation_ids) if p.conversation is not None else None,
-                last_seq=last,
-                customer_delivered_seq=last,
-                customer_read_seq=last,
-                agent_delivered_seq=last,
-                agent_read_seq=last,
-                resolution=p.resolution,
-                created_at=p.opened_at,
-                queued_at=p.times.get("queued_at"),
-                assigned_at=p.times.get("assigned_at"),
-                ended_at=p.times.get("ended_at"),
-                first_response_at=p.times.get("first_response_at"),
-                # A chat's end leaves solved_at empty, as end_chat does.
-                solved_at=p.times.get("solved_at") if p.channel != "chat" else None,
-                closed_at=p.times.get("closed_at"),
-                reopened_count=p.reopened_count,
-                escalation_level=p.escalation_level,
-                escalated_at=p.times.get("escalated_at"),
-                sla_policy_id=policies.get(p.policy or ""),
-                sla_started_at=p.opened_at if p.policy else None,
-                sla_warned=p.sla_warned,
-                sla_breached=p.sla_breached,
-            )
-        )
-    tickets = Ticket.objects.bulk_create(rows, batch_size=500)
-    messages: list[tuple[Any, ...]] = []
-    events: list[tuple[Any, ...]] = []
-    ratings = []
-    stamp = connection.ops.adapt_datetimefield_value
-    as_json = connection.ops.adapt_json_value
-    for p, ticket in zip(planned, tickets, strict=True):
-        seq_of_reply: list[int] = []
-        for seq, (at, author, agent, text, kind, internal) in enumerate(p.messages, start=1):
-            agent_id = agents.get(agent or "")
-            row = (ticket.pk, seq, author, agent_id, text, internal, kind, p.channel, "", stamp(at))
-            messages.append(row)
-            if author in ("agent", "customer") and not internal:
-                seq_of_reply.append(seq)
-        replies = iter(seq_of_reply[1:])  # the opening message has no reply event
-        for at, kind, on, actor, data in p.events:
-            if kind in ("ticket.replied", "ticket.customer_replied"):
-                data = {**data, "message_seq": next(replies, 0)}
-            if kind == "ticket.assigned":
-                data = {**data, "agent": agents.get(data["agent"])}
-            subject = ticket.pk if on == TICKET else ticket.conversation_id
-            events.append(
-                (kind, agents.get(actor or ""), on, str(subject), as_json(data, None), stamp(at))
-            )
-        if p.rating is not None:
-            at, score, comment = p.rating
-            ratings.append(
-                SatisfactionRating(ticket_id=ticket.pk, score=score, comment=comment, created_at=at)
-            )
-    # Tens of thousands of rows: one executemany each instead of building model instances.
-    message_fields = [
-        "ticket",
-        "seq",
-        "author",
-        "agent",
-        "text",
-        "internal",
-        "kind",
-        "channel",
-        "client_id",
-        "created_at",
-    ]
-    _insert(Message, message_fields, messages)
-    _insert(Event, ["kind", "actor", "subject_type", "subject_id", "data", "created_at"], events)
-    SatisfactionRating.objects.bulk_create(ratings, batch_size=1000)
-    return len(tickets)
-
-
-def _insert(model: type[models.Model], fields: list[str], rows: list[tuple[Any, ...]]) -> None:
-    quote = connection.ops.quote_name
-    column = {f.name: f.column for f in model._meta.concrete_fields}
-    columns = ", ".join(quote(column[name]) for name in fields)
-    marks = ", ".join(["%s"] * len(fields))
-    sql = f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES ({marks})"
-    with connection.cursor() as cursor:
-        for start in range(0, len(rows), 5000):
-            cursor.executemany(sql, rows[start : start + 5000])
