@@ -37,10 +37,7 @@ import itertools
 import json
 import os
 import re
-import secrets
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 from collections import Counter, defaultdict
@@ -48,15 +45,14 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from bench._telegram_desk import JOB_THREADS, WEBHOOK_SECRET, database_url, helper, server_env
+
 Out = Callable[[str], None]
 
-ROOT = Path(__file__).resolve().parents[1]
 WEBHOOK = "/connectors/telegram/webhook"
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
-WEBHOOK_SECRET = "bench-webhook-secret_" + secrets.token_hex(8)
 GROUP = -1001000000042
 REPLY = re.compile(r"bench-reply:(-?\d+):(\d+)")
-JOB_THREADS = 2  # the server's KEFU_JOBS_THREADS (its default)
 
 QUESTIONS = [
     ("How do I withdraw USDT?", "en"),
@@ -122,12 +118,12 @@ def run(options: argparse.Namespace, out: Out) -> dict[str, Any]:
             out(f"server log and data kept in {tmp}")
         else:
             tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="kefu-bench-tg-")))
-        env = _server_env(tmp, options, TOKEN, fake.base_url)
+        env = server_env(tmp, options, TOKEN, fake.base_url)
         if vendor == "postgresql":
             from bench._database import bench_database
 
             stack.enter_context(bench_database())
-            env["KEFU_DATABASE_URL"] = _database_url(connection.settings_dict)
+            env["KEFU_DATABASE_URL"] = database_url(connection.settings_dict)
         from bench._servers import uvicorn_server
 
         where = (
@@ -149,7 +145,7 @@ def run(options: argparse.Namespace, out: Out) -> dict[str, Any]:
             "updates_per_kind": options.updates,
         }
         out(f"database: {where}; {mode}")
-        seeded = _helper(env, tmp, "seed", {})
+        seeded = helper(env, tmp, "seed", {})
         out(
             f"migrated in {seeded['migrate_s']:.1f} s; demo help center ({seeded['articles']} "
             f"articles), staff and queues in {seeded['seed_s']:.1f} s"
@@ -172,7 +168,7 @@ def run(options: argparse.Namespace, out: Out) -> dict[str, Any]:
                 from bench._servers import BenchError, log_tail
 
                 raise BenchError(f"the server exited: {log_tail(tmp, 'telegram')}")
-        check = _helper(
+        check = helper(
             env, tmp, "check", {"chats": [_private_user(i) for i in range(options.updates)]}
         )
         check["bot_api_sends"] = len(_sends(fake))
@@ -280,7 +276,7 @@ def _outbound(
 ) -> dict[str, Any]:
     per_chat = options.replies
     before = len(fake.calls)
-    queued = _helper(
+    queued = helper(
         {**env, "KEFU_TELEGRAM_BOT_TOKEN": ""},  # connector off: the replies wait in the outbox
         tmp,
         "queue",
@@ -454,13 +450,13 @@ def _long_rate_limit(
         raise BenchError("the scripted 429 was never asked for: nothing was sent")
     refused_at = next(c.at for c in fake.calls[before:] if c.answered == 429)
     time.sleep(1)
-    early = _helper(env, tmp, "retry", {})
+    early = helper(env, tmp, "retry", {})
     sent_early = len(fake.calls) - before - 1
     wait = refused_at.timestamp() + retry_after + 0.2 - time.time()
     if wait > 0:
         time.sleep(wait)
     job_at = time.time() - refused_at.timestamp()
-    due = _helper(env, tmp, "retry", {})
+    due = helper(env, tmp, "retry", {})
     time.sleep(0.3)
     calls = [c for c in fake.calls[before:] if c.method == "sendMessage"]
     ok = [c for c in calls if c.answered == 200]
@@ -631,153 +627,3 @@ def _pct(values: list[float], pct: int) -> float:
     ordered = sorted(values)
     rank = max(1, -(-pct * len(ordered) // 100))
     return ordered[rank - 1]
-
-
-# -- the server's environment and the helper process -------------------------------------------
-
-
-def _server_env(tmp: Path, options: argparse.Namespace, token: str, api: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("KEFU_")}
-    env.update(
-        {
-            "DJANGO_SETTINGS_MODULE": "kefu.settings",
-            "KEFU_DATA_DIR": str(tmp / "data"),
-            "KEFU_SECRET_KEY": secrets.token_urlsafe(40),
-            "KEFU_ENCODER": options.encoder,
-            "KEFU_LOG_LEVEL": "WARNING",
-            "KEFU_JOBS_THREADS": str(JOB_THREADS),
-            "KEFU_RATE_LIMITS": "off",
-            "KEFU_TELEGRAM_BOT_TOKEN": token,
-            "KEFU_TELEGRAM_WEBHOOK_SECRET": WEBHOOK_SECRET,
-            "KEFU_TELEGRAM_API_BASE": api,
-            "PYTHONPATH": str(ROOT),
-            "PYTHONUNBUFFERED": "1",
-        }
-    )
-    return env
-
-
-def _database_url(db: dict[str, Any]) -> str:
-    from urllib.parse import quote
-
-    user = quote(str(db.get("USER") or "postgres"))
-    password = f":{quote(str(db['PASSWORD']))}" if db.get("PASSWORD") else ""
-    host = db.get("HOST") or "127.0.0.1"
-    return f"postgresql://{user}{password}@{host}:{db.get('PORT') or 5432}/{db['NAME']}"
-
-
-def _helper(env: dict[str, str], tmp: Path, action: str, spec: dict[str, Any]) -> dict[str, Any]:
-    """Run ``action`` in a process with the server's settings (its database); its result."""
-    done = subprocess.run(
-        [sys.executable, "-m", "bench.telegram", action, json.dumps(spec)],
-        env=env,
-        cwd=tmp,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    if done.returncode != 0:
-        from bench._servers import BenchError
-
-        raise BenchError(f"bench helper {action} failed: {done.stderr[-3000:]}")
-    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
-    return result
-
-
-def _helper_main(action: str, spec: dict[str, Any]) -> dict[str, Any]:
-    import django
-
-    django.setup()
-    from django.db import transaction
-    from django.db.models import Count
-
-    from kefu.connectors.telegram.models import (
-        OutboundMessage,
-        ProcessedUpdate,
-        TelegramConversation,
-    )
-
-    if action == "seed":
-        from django.core.management import call_command
-
-        from kefu.accounts.demo_data import load_demo_accounts
-        from kefu.exchange.demo_data import load_demo_exchange
-        from kefu.helpcenter.demo_data import load_demo_helpcenter
-        from kefu.routing.demo_data import load_demo_routing
-        from kefu.tickets.sla.policy import ensure_default_policies
-
-        t = time.perf_counter()
-        call_command("migrate", interactive=False, verbosity=0)
-        migrated = time.perf_counter() - t
-        t = time.perf_counter()
-        ensure_default_policies()
-        load_demo_accounts()
-        report = load_demo_helpcenter()
-        load_demo_exchange()
-        load_demo_routing()
-        return {
-            "migrate_s": round(migrated, 2),
-            "seed_s": round(time.perf_counter() - t, 2),
-            "articles": sum(report.articles.values()),
-        }
-    if action == "queue":
-        from kefu.accounts.models import Agent
-        from kefu.tickets.actions import post_message
-        from kefu.tickets.models import Author
-
-        agent = Agent.objects.filter(username="agent.wang").first() or Agent.objects.first()
-        links = TelegramConversation.objects.filter(chat_id__in=spec["chats"]).select_related(
-            "ticket"
-        )
-        before = OutboundMessage.objects.count()
-        t = time.perf_counter()
-        for link in links:
-            with transaction.atomic():
-                for k in range(spec["per_chat"]):
-                    post_message(
-                        link.ticket,
-                        author=Author.AGENT,
-                        agent=agent,
-                        text=f"Checked your case (bench-reply:{link.chat_id}:{k}); it is on its "
-                        f"way, about 10 minutes more.",
-                    )
-        return {
-            "rows": OutboundMessage.objects.count() - before,
-            "seconds": round(time.perf_counter() - t, 2),
-        }
-    if action == "retry":
-        from kefu import jobs
-
-        return {"result": jobs.run_now("telegram.retry_outbound")}
-    if action == "check":
-        not_two = (
-            TelegramConversation.objects.filter(chat_id__in=spec["chats"])
-            .annotate(said=Count("ticket__messages", filter=_customer_messages()))
-            .exclude(said=2)
-            .count()
-        )
-        return {
-            "outbox": _by_status(OutboundMessage.objects),
-            "updates": _by_status(ProcessedUpdate.objects),
-            "conversations_without_2_customer_messages": not_two,
-        }
-    raise SystemExit(f"unknown helper action {action!r}")
-
-
-def _customer_messages() -> Any:
-    from django.db.models import Q
-
-    return Q(ticket__messages__author="customer")
-
-
-def _by_status(rows: Any) -> dict[str, int]:
-    from django.db.models import Count
-
-    return {
-        row["status"]: row["n"]
-        for row in rows.order_by().values("status").annotate(n=Count("id")).order_by("status")
-    }
-
-
-if __name__ == "__main__":
-    print(json.dumps(_helper_main(sys.argv[1], json.loads(sys.argv[2]))))
