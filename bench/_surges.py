@@ -200,7 +200,8 @@ def _run(
     )
     out(
         f"  window {surges.window()}, at least {surges.floor()} questions and "
-        f"{surges.ratio():g}x the usual; {planted} TRC20 deposit questions planted in the last "
+        f"{surges.ratio():g}x the usual, less likely by chance than {surges.significance():g}; "
+        f"{planted} TRC20 deposit questions planted in the last "
         f"window on top of the {steady_now} generated there (usual {usual:g}: {spike:g}x)"
     )
     window_questions = len(surges.questions_between(at - surges.window(), at))

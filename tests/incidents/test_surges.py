@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
@@ -15,7 +16,13 @@ from kefu.assistant.models import Conversation, Turn
 from kefu.connectors.webchat.outbox import agent_group
 from kefu.insights.incidents.actions import dismiss_surge, open_incident
 from kefu.insights.incidents.models import SurgeAlert, SurgeStatus
-from kefu.insights.incidents.surges import describe, detect, scan, suggest_incident
+from kefu.insights.incidents.surges import (
+    chance_of_at_least,
+    describe,
+    detect,
+    scan,
+    suggest_incident,
+)
 from kefu.tickets.models import Message, Ticket
 
 from .conftest import MONDAY, trc20_draft
@@ -203,6 +210,7 @@ def test_an_alert_suggests_a_ready_incident(db: None) -> None:
 
 
 def test_the_floor_and_ratio_are_settings(db: None, settings: Any) -> None:
+    settings.KEFU_SURGE_SIGNIFICANCE = 1.0  # chance alone decides nothing here
     usual_deposits(2, network="TRC20")
     asked(5, intent="deposit", networks=["TRC20"])
     assert detect(NOW) == []
@@ -211,3 +219,20 @@ def test_the_floor_and_ratio_are_settings(db: None, settings: Any) -> None:
     assert detect(NOW) == []  # 5 is not three times the usual 2
     settings.KEFU_SURGE_RATIO = 2.0
     assert [c.key for c in detect(NOW)] == ["deposit|TRC20"]
+
+
+def test_what_chance_gives_at_the_usual_rate_is_not_a_surge(db: None) -> None:
+    """Usual 3 in the window: 11 is over 3x, but Poisson(3) gives 11 or more once in ~3,400
+    windows (about daily over a few dozen clusters); 14, once in ~300,000, is a surge."""
+    usual_deposits(3, network="TRC20")
+    asked(11, intent="deposit", networks=["TRC20"])
+    assert detect(NOW) == []
+    asked(3, minutes_ago=5, intent="deposit", networks=["TRC20"])
+    assert [(c.key, c.count) for c in detect(NOW)] == [("deposit|TRC20", 14)]
+
+
+def test_the_chance_of_a_count_follows_the_poisson_tail() -> None:
+    assert chance_of_at_least(0, 3.0) == 1.0
+    assert chance_of_at_least(1, 3.0) == pytest.approx(1 - math.exp(-3))
+    assert chance_of_at_least(11, 3.0) == pytest.approx(2.9234e-4, rel=1e-3)
+    assert chance_of_at_least(78, 17.0) < 1e-20

@@ -13,7 +13,11 @@ and the first message of each ticket opened another way — and grouped into clu
 Each cluster's count is compared with the same window on each of the previous
 ``KEFU_SURGE_HISTORY_DAYS`` (7) days; the usual rate is their median, so one bad day in the
 past does not hide a new one. A cluster surges with at least ``KEFU_SURGE_MIN_QUESTIONS`` (8)
-questions and at least ``KEFU_SURGE_RATIO`` (3) times its usual rate (taken as at least one).
+questions and at least ``KEFU_SURGE_RATIO`` (3) times its usual rate (taken as at least one),
+and a count that chance would give less than once in ``1 / KEFU_SURGE_SIGNIFICANCE`` (10,000)
+windows if questions kept arriving at the usual rate (a Poisson tail): with a few dozen clusters
+scanned every half hour, 3x of a usual 3 (11 questions) happens by chance about once a day,
+which would teach supervisors to ignore alerts; 14 does not.
 When a topic surges on one network, that narrower cluster is the alert. A cluster an ongoing
 incident already covers raises nothing. While an alert of a cluster is open it is updated, not
 raised again; one not seen for ``KEFU_SURGE_SUBSIDE_MINUTES`` (120) is closed as subsided.
@@ -24,6 +28,7 @@ Question texts were masked when stored; they are kept as samples and never logge
 from __future__ import annotations
 
 import logging
+import math
 import os
 import statistics
 from collections import Counter, defaultdict
@@ -117,6 +122,24 @@ def floor() -> int:
 
 def ratio() -> float:
     return setting("KEFU_SURGE_RATIO", 3.0)
+
+
+def significance() -> float:
+    return setting("KEFU_SURGE_SIGNIFICANCE", 1e-4)
+
+
+def chance_of_at_least(count: int, mean: float) -> float:
+    """P(X >= count) for X ~ Poisson(mean), summed upward from ``count`` in log space (no
+    cancellation, no overflow for the counts seen here)."""
+    if count <= 0:
+        return 1.0
+    total, i = 0.0, count
+    while True:
+        term = math.exp(-mean + i * math.log(mean) - math.lgamma(i + 1))
+        total += term
+        if i > mean and term < total * 1e-12:
+            return min(total, 1.0)
+        i += 1
 
 
 def text_similarity() -> float:
@@ -268,7 +291,12 @@ class Cluster:
         return float(statistics.median(self.history)) if self.history else 0.0
 
     def surging(self) -> bool:
-        return self.count >= floor() and self.count >= ratio() * max(self.usual, 1.0)
+        usual = max(self.usual, 1.0)
+        return (
+            self.count >= floor()
+            and self.count >= ratio() * usual
+            and chance_of_at_least(self.count, usual) < significance()
+        )
 
     def samples(self) -> list[str]:
         latest = sorted(self.questions, key=lambda q: q.at, reverse=True)
