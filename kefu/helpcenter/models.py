@@ -247,8 +247,8 @@ class SynonymGroup(models.Model):
 class SearchDocument(models.Model):
     """One published article translation as the search index sees it: normalised, segmented.
 
-    Token fields hold space-separated tokens; the database's full-text index is built over them
-    (FTS5 on SQLite, a tsvector column on PostgreSQL, both added by migration).
+    Token fields hold space-separated tokens; each process builds its in-memory inverted index
+    from them (``search/lexical.py``).
     """
 
     article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="+")

@@ -11,7 +11,6 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 
-from .indexer import QUESTION_SEPARATOR
 from .query import ParsedQuery, Term
 
 CANDIDATES = 50
@@ -65,10 +64,3 @@ def rerank(
         scored.append((article_id, best + FULL_TEXT_SHARE * text_score / best_text))
     scored.sort(key=lambda pair: pair[1], reverse=True)
     return scored
-
-
-def split_phrasings(title_tokens: str, question_tokens: str) -> list[str]:
-    return [
-        title_tokens,
-        *(q for q in question_tokens.split(QUESTION_SEPARATOR.strip()) if q.strip()),
-    ]
