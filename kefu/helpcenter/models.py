@@ -309,7 +309,7 @@ class EncodedText(models.Model):
 class SemanticVector(models.Model):
     """The meaning of one article translation: the centroid of its title, summary and questions.
 
-    Kept apart from ``SearchDocument`` so writing vectors never re-fires the full-text triggers.
+    Kept apart from ``SearchDocument`` so that processes load only vectors of their encoder.
     """
 
     article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="+")

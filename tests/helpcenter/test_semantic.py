@@ -93,3 +93,27 @@ def test_rebuilding_reencodes_only_new_text():
     assert CountingEncoder.encoded == []  # every text was already in the cache
     assert SemanticVector.objects.filter(article=article, encoder=CountingEncoder.name).exists()
     assert EncodedText.objects.filter(encoder=CountingEncoder.name).count() > 100
+
+
+def test_a_changed_article_patches_the_loaded_vectors_rather_than_reloading():
+    from kefu.helpcenter.search import semantic
+    from kefu.helpcenter.search.indexer import current_generation
+
+    engine.reset_caches()
+    loaded = semantic.index_for("en", current_generation())
+    assert loaded is not None
+    gone = Article.objects.get(slug="account-compromised")
+    actions.unpublish_article(gone)
+    added = make_article("ledger-drift", en=("Ledger drift", "Why balances drift overnight."))
+    kept = next(int(a) for a in loaded.article_ids if a != gone.pk)
+    # Overwritten behind the index's back: a reload would pick up these zeros, a patch not.
+    SemanticVector.objects.filter(article_id=kept).update(vector=bytes(4 * loaded.matrix.shape[1]))
+    patched = semantic.index_for("en", current_generation())
+    assert patched is not None and patched is not loaded
+
+    assert gone.pk not in patched.rows
+    assert len(patched.article_ids) == len(loaded.article_ids)  # one out, one in
+    stored = SemanticVector.objects.get(article=added, language="en", encoder=patched.encoder.name)
+    row = patched.matrix[patched.rows[added.pk]]
+    assert np.array_equal(row, np.frombuffer(bytes(stored.vector), dtype=np.float32))
+    assert np.array_equal(loaded.matrix[loaded.rows[kept]], patched.matrix[patched.rows[kept]])

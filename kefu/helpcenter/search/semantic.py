@@ -107,6 +107,7 @@ class SemanticIndex:
     article_ids: np.ndarray
     matrix: np.ndarray
     rows: dict[int, int]
+    vector_ids: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     query_vectors: dict[str, np.ndarray] = field(default_factory=dict)
 
     def scores(self, query: str) -> np.ndarray:
@@ -133,10 +134,16 @@ class SemanticIndex:
 
 _indexes: dict[tuple[int, str], SemanticIndex] = {}
 _indexes_lock = threading.Lock()
+# Beyond this many new vectors, loading them all again is as cheap as patching.
+MAX_PATCH = 5000
 
 
 def index_for(language: str, generation: int) -> SemanticIndex | None:
-    """The in-memory index of ``language`` at ``generation``; ``None`` without an encoder."""
+    """The in-memory index of ``language`` at ``generation``; ``None`` without an encoder.
+
+    A new generation keeps the vectors still stored and loads only new ones: an editor's
+    change must not make every process read 100,000 vectors again.
+    """
     encoder = get_encoder()
     if encoder is None:
         return None
@@ -145,30 +152,51 @@ def index_for(language: str, generation: int) -> SemanticIndex | None:
     if index is not None and index.encoder is encoder:
         return index
     with _indexes_lock:
-        rows = list(
-            SemanticVector.objects.filter(encoder=encoder.name, language=language)
-            .order_by("article_id")
-            .values_list("article_id", "vector")
+        previous = next(
+            (i for (_, lang), i in _indexes.items() if lang == language and i.encoder is encoder),
+            None,
         )
-        ids = np.array([article_id for article_id, _ in rows], dtype=np.int64)
-        matrix = (
-            np.frombuffer(b"".join(bytes(v) for _, v in rows), dtype=np.float32).reshape(
-                len(rows), encoder.dim
+        stored = SemanticVector.objects.filter(encoder=encoder.name, language=language)
+        current = np.array(stored.order_by("id").values_list("id", flat=True), dtype=np.int64)
+        known = previous.vector_ids if previous is not None else np.zeros(0, dtype=np.int64)
+        added = np.setdiff1d(current, known, assume_unique=True)
+        if previous is None or added.size > MAX_PATCH:
+            kept_ids, kept_articles, kept_matrix = known[:0], known[:0], _empty(encoder)
+            added = current
+        else:
+            keep = np.isin(known, current, assume_unique=True)
+            kept_ids, kept_articles = known[keep], previous.article_ids[keep]
+            kept_matrix = previous.matrix[keep]
+        loaded = list(
+            stored.filter(id__in=added.tolist()).values_list("id", "article_id", "vector")
+            if added.size != current.size
+            else stored.values_list("id", "article_id", "vector")
+        )
+        ids = np.concatenate([kept_ids, np.array([r[0] for r in loaded], dtype=np.int64)])
+        articles = np.concatenate([kept_articles, np.array([r[1] for r in loaded], dtype=np.int64)])
+        fresh = (
+            np.frombuffer(b"".join(bytes(r[2]) for r in loaded), dtype=np.float32).reshape(
+                len(loaded), encoder.dim
             )
-            if rows
-            else np.zeros((0, encoder.dim), dtype=np.float32)
+            if loaded
+            else _empty(encoder)
         )
         index = SemanticIndex(
             encoder=encoder,
-            article_ids=ids,
-            matrix=matrix,
-            rows={int(a): i for i, a in enumerate(ids)},
+            article_ids=articles,
+            matrix=np.vstack([kept_matrix, fresh]),
+            rows={int(a): i for i, a in enumerate(articles)},
+            vector_ids=ids,
         )
         # Older generations are dropped: only the newest is ever asked for again.
-        for stale in [k for k in _indexes if k[0] != generation]:
+        for stale in [k for k in _indexes if k[1] == language]:
             del _indexes[stale]
         _indexes[key] = index
         return index
+
+
+def _empty(encoder: Encoder) -> np.ndarray:
+    return np.zeros((0, encoder.dim), dtype=np.float32)
 
 
 def reset() -> None:
