@@ -4,17 +4,14 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
-from pathlib import Path
 
-import numpy as np
 import pytest
 from django.conf import settings
 from django.test import override_settings
 
 from kefu.assistant.matching import knowledge
 from kefu.helpcenter.demo_data import load_demo_helpcenter
-from kefu.helpcenter.models import EncodedText
-from kefu.helpcenter.search import engine
+from kefu.helpcenter.search import engine, vector_file
 from kefu.helpcenter.search.indexer import current_generation
 from kefu.tickets.sla.policy import forget_policies
 
@@ -31,43 +28,14 @@ def fast_password_hashing() -> Iterator[None]:
 def django_db_setup(django_db_setup, django_db_blocker):  # type: ignore[no-untyped-def]
     with django_db_blocker.unblock():
         sentence_vectors = settings.DATA_DIR / "test-sentence-vectors.npz"
-        _restore_sentence_vectors(sentence_vectors)
+        # Encoding the demo help center costs over a minute of CPU; `make test` shares the
+        # vectors between its SQLite and PostgreSQL passes through the data dir.
+        vector_file.restore(sentence_vectors)
         load_demo_helpcenter()
         # Trains once so the sentence vectors of every phrasing are cached in the session's
         # database; tests roll back to it and retrain without re-encoding.
         knowledge.build_knowledge(current_generation())
-        _keep_sentence_vectors(sentence_vectors)
-
-
-def _restore_sentence_vectors(path: Path) -> None:
-    """Encoding the demo help center costs over a minute of CPU; the vectors depend only on the
-    text, so a pass reuses what an earlier pass over the same data dir encoded (`make test`
-    shares one between its SQLite and PostgreSQL passes)."""
-    if not path.exists():
-        return
-    with np.load(path) as saved:
-        vectors = np.split(saved["vectors"], np.cumsum(saved["lengths"])[:-1])
-        rows = zip(saved["encoder"], saved["digest"], vectors, strict=True)
-        EncodedText.objects.bulk_create(
-            [EncodedText(encoder=e, digest=d, vector=v.tobytes()) for e, d, v in rows],
-            ignore_conflicts=True,
-            batch_size=500,
-        )
-
-
-def _keep_sentence_vectors(path: Path) -> None:
-    rows = list(EncodedText.objects.values_list("encoder", "digest", "vector"))
-    if not rows:
-        return
-    vectors = [np.frombuffer(bytes(v), dtype=np.float32) for _, _, v in rows]
-    path.parent.mkdir(parents=True, exist_ok=True)
-    np.savez(
-        path,
-        encoder=np.array([e for e, _, _ in rows]),
-        digest=np.array([d for _, d, _ in rows]),
-        lengths=np.array([len(v) for v in vectors]),
-        vectors=np.concatenate(vectors),
-    )
+        vector_file.keep(sentence_vectors)
 
 
 @pytest.fixture(autouse=True)
