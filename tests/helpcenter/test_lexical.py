@@ -93,3 +93,15 @@ def test_a_half_typed_word_expands_to_the_words_it_starts():
     counts, total = _counts()
     hits = index.rank([Term(("zeph",), prefix=True)], 10, counts, total)
     assert [phrasings[0] for _, _, phrasings in hits] == ["zephyrus fee"]
+
+
+def test_warm_up_loads_every_language_before_the_first_search():
+    from kefu.helpcenter.search import engine, semantic
+
+    engine.reset_caches()
+    engine.warm_up()
+    generation = current_generation()
+    for language in ("en", "zh-hans"):
+        assert lexical._indexes[language].generation == generation
+        assert lexical._indexes[language].document_count > 0
+        assert (generation, language) in semantic._indexes

@@ -94,6 +94,15 @@ def _load_caches() -> _Caches:
         return _caches
 
 
+def warm_up() -> None:
+    """Load every language's in-memory indexes now (seconds at 100,000 articles), so the first
+    searcher after a start does not wait for them."""
+    generation = _load_caches().generation
+    for language in sorted(LANGUAGES):
+        lexical.index_for(language, generation)
+        semantic.index_for(language, generation)
+
+
 def reset_caches() -> None:
     """Forget every cached view of the index (tests reuse generation numbers after rollback)."""
     global _caches

@@ -6,8 +6,9 @@ band (about 0.75-0.9) where the absolute value says little and the margin over t
 much. The weight was chosen by 4-fold cross-validation over the similar questions the index
 holds (each fold's questions removed from the index and asked), on the demo help center plus
 905 synthetic articles: weights 10/15/20/25/30 gave recall@5 0.858/0.877/0.884/0.886/0.882
-(en) and 0.810/0.852/0.863/0.868/0.865 (zh). Scoring each article by its closest phrasing instead of, or as
-well as, the centroid did not do better and would cost a vector per phrasing in memory.
+(en) and 0.810/0.852/0.863/0.868/0.865 (zh). Scoring each article by its closest phrasing
+instead of, or as well as, the centroid did not do better and would cost a vector per phrasing
+in memory.
 """
 
 from __future__ import annotations

@@ -24,6 +24,7 @@ class Command(BaseCommand):
         from kefu import jobs
         from kefu.assistant.matching.knowledge import knowledge
         from kefu.demo import load_demo
+        from kefu.helpcenter.search import engine as search_engine
 
         call_command("migrate", interactive=False, verbosity=0)
         self.stdout.write("Database ready.")
@@ -32,6 +33,7 @@ class Command(BaseCommand):
             password = load_demo(progress=self._progress)
         self.stdout.write("Preparing the assistant (the first start encodes every phrasing) ...")
         knowledge()  # trained now, so the first customer does not wait for it
+        search_engine.warm_up()
         # Embedded mode's job scheduler, once in this (main) process whatever --workers says.
         jobs_here = jobs.start()
         host, port = options["host"], options["port"]
