@@ -25,8 +25,10 @@ def test_crash_mid_batch_then_restart_processes_every_mail_once(
     ]
     mailbox.deliver(*mails)
 
-    # The worker dies while writing the 11th mail: batches of 4, so mails 9 and 10 are committed
-    # but the saved progress is still UID 8, and the 11th is rolled back.
+    # The worker dies while writing the 11th mail: batches of 4 written 2 to a transaction, so
+    # mails 9 and 10 are committed but the saved progress is still UID 8, and the 11th and 12th
+    # are rolled back.
+    monkeypatch.setattr(ingest_module, "TOGETHER", 2)
     real = ingest_module.queue_acknowledgement
     calls = 0
 
@@ -64,3 +66,49 @@ def test_crash_mid_batch_then_restart_processes_every_mail_once(
     mailbox.deliver(mails[0])
     assert mailbox.poll().skipped == 1
     assert InboundMail.objects.count() == 20 and Ticket.objects.count() == 20
+
+
+def test_mails_written_together_thread_on_each_other_and_survive_a_bad_one(
+    mailbox: Mailbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One poll: a request, a reply to it, a reply to that reply, and a mail whose processing
+    fails. The failure sends the group one mail at a time: the good ones are stored once, the
+    replies on the request's ticket, and the bad one is kept as failed."""
+    first = mail(sender="bob@example.com", subject="Case A", message_id="<a1@example.com>")
+    reply = mail(
+        sender="bob@example.com",
+        subject="Re: Case A",
+        message_id="<a2@example.com>",
+        in_reply_to="<a1@example.com>",
+        references="<a1@example.com>",
+    )
+    again = mail(
+        sender="bob@example.com",
+        subject="Re: Case A",
+        message_id="<a3@example.com>",
+        in_reply_to="<a2@example.com>",
+        references="<a1@example.com> <a2@example.com>",
+    )
+    bad = mail(sender="carol@example.com", subject="Case B", message_id="<b1@example.com>")
+    mailbox.deliver(first, reply, again)
+    assert mailbox.poll().processed == 3  # together, threaded within the group
+    assert Ticket.objects.count() == 1
+    assert set(InboundMail.objects.values_list("ticket", flat=True)) == {Ticket.objects.get().pk}
+
+    mailbox.deliver(mail(sender="dan@example.com", subject="Case C"), bad)
+    real = ingest_module._message_text
+
+    def fail_for_carol(parsed: Any) -> str:
+        if parsed.sender == "carol@example.com":
+            raise ValueError("cannot read")
+        return str(real(parsed))
+
+    monkeypatch.setattr(ingest_module, "_message_text", fail_for_carol)
+    result = mailbox.poll()
+    assert (result.processed, result.skipped) == (2, 0)
+    statuses = dict(InboundMail.objects.values_list("sender", "status"))
+    assert statuses["carol@example.com"] == "failed"
+    assert statuses["dan@example.com"] == "opened"
+    assert Ticket.objects.count() == 2
+    assert OutboundMail.objects.count() == 2  # one acknowledgement per ticket
+    assert InboundMail.objects.count() == 5

@@ -43,7 +43,7 @@ from kefu.trust.masking import Redactor, without_secrets
 
 from . import config, signals
 from .charsets import decode_bytes
-from .models import InboundMail, InboundStatus, ThreadLink
+from .models import InboundMail, InboundStatus, OutboundMail, ThreadLink
 from .outbound import queue_acknowledgement
 from .parsing import ParsedMail, parse_mail
 
@@ -54,6 +54,7 @@ REPLY_PREFIX = re.compile(
     r"^(?:\s*(?:re|fwd?|aw|sv|回复|回覆|答复|转发)\s*[:：]\s*)+", re.IGNORECASE
 )
 MERGE_HOPS = 5
+TOGETHER = 50  # mails per transaction
 
 
 @dataclass(frozen=True)
@@ -76,9 +77,15 @@ def ingest_many(
     mailbox: str = "",
     envelope_sender: str | None = None,
 ) -> list[Ingested]:
-    """:func:`ingest` for a batch of (UID, raw mail), in order, one transaction per mail. What
-    is looked up per sender (seen before? customer? tickets this hour?) is read once for the
-    batch, so a mail costs little more than the rows it writes."""
+    """:func:`ingest` for a batch of (UID, raw mail), in order. What is looked up per sender
+    (seen before? customer? tickets this hour?) is read once for the batch, so a mail costs
+    little more than the rows it writes.
+
+    Mails are written :data:`TOGETHER` to a transaction (a commit per mail cost more than the
+    mail's own rows on PostgreSQL). Exactly once still holds: each mail's ``InboundMail`` row
+    commits with its ticket or message, and a crash loses the whole uncommitted group, which is
+    read again. If anything in a group fails (a bad mail, a Message-ID another worker stored
+    first), the group is rolled back and its mails go one transaction each, as before."""
     parsed: list[tuple[int | None, bytes, ParsedMail | None]] = []
     for uid, raw in items:
         try:
@@ -87,12 +94,78 @@ def ingest_many(
             logger.exception("unparseable mail from %s uid %s", mailbox, uid)
             parsed.append((uid, raw, None))
     lookups = _Lookups([mail for _uid, _raw, mail in parsed if mail is not None])
+    results: list[Ingested] = []
+    for start in range(0, len(parsed), TOGETHER):
+        group = parsed[start : start + TOGETHER]
+        together = _ingest_together(group, mailbox, lookups) if len(group) > 1 else None
+        if together is not None:
+            results += together
+            continue
+        for uid, raw, mail in group:
+            if mail is None:
+                failed = _keep_failed(_unread(raw), raw, mailbox, uid, ValueError("unparseable"))
+                results.append(failed)
+            else:
+                results.append(_ingest_one(mail, raw, mailbox, uid, lookups))
+    return results
+
+
+class _Pending:
+    """Rows a group writes in one statement each at its end (in its transaction): the
+    ``InboundMail`` rows, whose Message-IDs are unique, and the links of mails that joined a
+    ticket, which later mails of the group already thread on."""
+
+    def __init__(self) -> None:
+        self.rows: list[InboundMail] = []
+        self.links: dict[str, Ticket] = {}
+        self.outbound: list[OutboundMail | ThreadLink] = []  # acknowledgements, their links
+
+    def write(self) -> None:
+        InboundMail.objects.bulk_create(self.rows)
+        mails = [o for o in self.outbound if isinstance(o, OutboundMail)]
+        OutboundMail.objects.bulk_create(mails)
+        links = [o for o in self.outbound if isinstance(o, ThreadLink)]
+        linked = {link.message_id for link in links}
+        links += [
+            ThreadLink(message_id=m, ticket=t) for m, t in self.links.items() if m not in linked
+        ]
+        ThreadLink.objects.bulk_create(links, ignore_conflicts=True)
+        for mail in mails:
+            if mail.pk is not None:
+                signals.acknowledged(mail.ticket_id, mail.pk)
+
+
+class _Retry(Exception):
+    """A group cannot be written in one transaction: write its mails one by one."""
+
+
+def _ingest_together(
+    group: Sequence[tuple[int | None, bytes, ParsedMail | None]], mailbox: str, lookups: _Lookups
+) -> list[Ingested] | None:
+    """The group's mails in one transaction, or None (nothing written) if any of them failed."""
+    processed, opened = dict(lookups.processed), dict(lookups.opened)
     results = []
-    for uid, raw, mail in parsed:
-        if mail is None:
-            results.append(_keep_failed(_unread(raw), raw, mailbox, uid, ValueError("unparseable")))
-        else:
-            results.append(_ingest_one(mail, raw, mailbox, uid, lookups))
+    pending = _Pending()
+    try:
+        with transaction.atomic():
+            for uid, raw, mail in group:
+                if mail is None:
+                    raise _Retry
+                existing = lookups.processed.get(mail.message_id)
+                if existing is not None:
+                    results.append(Ingested(existing, False))
+                    continue
+                row = _process(mail, raw, mailbox, uid, lookups, pending)
+                _remember(row, lookups)
+                results.append(Ingested(row, True))
+            pending.write()
+    except Exception as exc:
+        lookups.processed, lookups.opened = processed, opened
+        if isinstance(exc, DatabaseError) and not isinstance(exc, IntegrityError):
+            raise  # an outage: the caller reads the group again later
+        if not isinstance(exc, _Retry):
+            logger.debug("mails of %s go one by one after %r", mailbox, exc)
+        return None
     return results
 
 
@@ -115,10 +188,14 @@ def _ingest_one(
     except Exception as exc:
         logger.exception("mail %s from %s could not be processed", mail.message_id, mailbox)
         return _keep_failed(mail, raw, mailbox, uid, exc)
+    _remember(row, lookups)
+    return Ingested(row, True)
+
+
+def _remember(row: InboundMail, lookups: _Lookups) -> None:
     if row.status == InboundStatus.OPENED:
         lookups.opened[row.sender] = lookups.opened.get(row.sender, 0) + 1
-    lookups.processed[mail.message_id] = row
-    return Ingested(row, True)
+    lookups.processed[row.message_id] = row
 
 
 class _Lookups:
@@ -164,8 +241,11 @@ def sender_may_reply(ticket: Ticket, sender: str) -> bool:
     }
 
 
-def find_ticket(mail: ParsedMail) -> tuple[Ticket | None, str]:
-    """The ticket this mail continues, and the number of one it named but may not join."""
+def find_ticket(
+    mail: ParsedMail, pending: dict[str, Ticket] | None = None
+) -> tuple[Ticket | None, str]:
+    """The ticket this mail continues, and the number of one it named but may not join.
+    ``pending``: links written but not yet stored (Message-ID to ticket)."""
     candidates: list[Ticket] = []
     ids = [*mail.in_reply_to, *reversed(mail.references)]
     if ids:
@@ -173,6 +253,8 @@ def find_ticket(mail: ParsedMail) -> tuple[Ticket | None, str]:
             link.message_id: link.ticket
             for link in ThreadLink.objects.filter(message_id__in=ids[:50]).select_related("ticket")
         }
+        if pending:
+            links.update({i: pending[i] for i in ids[:50] if i in pending and i not in links})
         candidates += [links[i] for i in ids if i in links]
     if match := TAG.search(mail.subject):
         tagged = Ticket.objects.filter(pk=int(match.group(1))).first()
@@ -188,8 +270,14 @@ def find_ticket(mail: ParsedMail) -> tuple[Ticket | None, str]:
 
 
 def _process(
-    mail: ParsedMail, raw: bytes, mailbox: str, uid: int | None, lookups: _Lookups
+    mail: ParsedMail,
+    raw: bytes,
+    mailbox: str,
+    uid: int | None,
+    lookups: _Lookups,
+    pending: _Pending | None = None,
 ) -> InboundMail:
+    """Write what ``mail`` makes; its own row and link go to ``pending`` when given."""
     at = now()
     mail, masked = _without_secrets(mail)
     row = InboundMail(
@@ -205,9 +293,9 @@ def _process(
     if mail.automatic or mail.sender in config.own_addresses():
         row.status = InboundStatus.IGNORED
         row.reason = (mail.automatic or "sent by the desk itself")[:200]
-        row.save()
+        _save(row, pending)
         return row
-    ticket, refused = find_ticket(mail)
+    ticket, refused = find_ticket(mail, pending.links if pending is not None else None)
     text = _message_text(mail)
     if ticket is not None:
         message = customer_reply(ticket, text=text, channel=Channel.EMAIL, masked=masked)
@@ -219,21 +307,36 @@ def _process(
         ticket, row.message_seq, row.status = _open_or_append(mail, text, lookups, masked)
     row.ticket = ticket
     _store_files(ticket, mail)
-    row.save()
+    _save(row, pending)
     if row.status == InboundStatus.OPENED:
         # Threaded on the mail's own id only: what else it references may be another
         # customer's thread. This also links the mail's id to the ticket.
         ack = queue_acknowledgement(
-            ticket, answering=(mail.message_id, [mail.message_id]), masked=masked
+            ticket,
+            answering=(mail.message_id, [mail.message_id]),
+            masked=masked,
+            collect=pending.outbound if pending is not None else None,
         )
-        if ack is not None:
+        if pending is not None and ack is not None:
+            pending.links[mail.message_id] = ticket  # for later mails of the group
+        elif ack is not None:
             signals.acknowledged(ticket.pk, ack.pk)
     else:
         # New to InboundMail, so new here too (unless it is an id we made: ignore_conflicts).
-        ThreadLink.objects.bulk_create(
-            [ThreadLink(message_id=mail.message_id, ticket=ticket)], ignore_conflicts=True
-        )
+        if pending is not None:
+            pending.links.setdefault(mail.message_id, ticket)
+        else:
+            ThreadLink.objects.bulk_create(
+                [ThreadLink(message_id=mail.message_id, ticket=ticket)], ignore_conflicts=True
+            )
     return row
+
+
+def _save(row: InboundMail, pending: _Pending | None) -> None:
+    if pending is not None:
+        pending.rows.append(row)
+    else:
+        row.save()
 
 
 def _without_secrets(mail: ParsedMail) -> tuple[ParsedMail, list[str]]:

@@ -54,14 +54,19 @@ Thread = tuple[str, list[str]]  # In-Reply-To and References, Message-IDs withou
 
 
 def queue_acknowledgement(
-    ticket: Ticket, *, answering: Thread | None = None, masked: Sequence[str] = ()
+    ticket: Ticket,
+    *,
+    answering: Thread | None = None,
+    masked: Sequence[str] = (),
+    collect: list[OutboundMail | ThreadLink] | None = None,
 ) -> OutboundMail | None:
     """The "we have your request" mail for a ticket opened by email: at most one per ticket.
     ``answering`` gives the threading headers when the caller has the mail at hand and has
     just opened the ticket in its transaction (so there is no acknowledgement yet); the mail's
     Message-ID is then linked to the ticket here. Returns the row to send, or None when there
     is nothing to queue. ``masked``: kinds of secrets removed from the mail, which the
-    acknowledgement names."""
+    acknowledgement names. ``collect`` (with ``answering``): the mail and its links are added
+    to it, unsaved, for the caller to write with others in its transaction."""
     if not ticket.requester_email:
         return None
     if answering is None:
@@ -85,7 +90,13 @@ def queue_acknowledgement(
             lines += ["", secret_notice(masked, ticket.language)]
         body = _compose(ticket, lines)
     return _queue(
-        ticket, OutboundKind.ACKNOWLEDGEMENT, body, auto=True, reply=True, thread=answering
+        ticket,
+        OutboundKind.ACKNOWLEDGEMENT,
+        body,
+        auto=True,
+        reply=True,
+        thread=answering,
+        collect=collect,
     )
 
 
@@ -128,6 +139,7 @@ def _queue(
     auto: bool = False,
     reply: bool = False,
     thread: Thread | None = None,
+    collect: list[OutboundMail | ThreadLink] | None = None,
 ) -> OutboundMail | None:
     in_reply_to, references = thread or _thread_headers(ticket)
     own = config.own_addresses()
@@ -149,14 +161,15 @@ def _queue(
     if thread is not None:
         # The caller's own transaction has just opened the ticket: nothing can race this row.
         # The mail answered is linked too, in the same statement.
+        links = [
+            ThreadLink(message_id=in_reply_to, ticket=ticket),
+            ThreadLink(message_id=row.message_id, ticket=ticket, outbound=True),
+        ]
+        if collect is not None:
+            collect += [row, *links]
+            return row
         row.save()
-        ThreadLink.objects.bulk_create(
-            [
-                ThreadLink(message_id=in_reply_to, ticket=ticket),
-                ThreadLink(message_id=row.message_id, ticket=ticket, outbound=True),
-            ],
-            ignore_conflicts=True,
-        )
+        ThreadLink.objects.bulk_create(links, ignore_conflicts=True)
         return row
     try:
         with transaction.atomic():
