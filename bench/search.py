@@ -94,17 +94,17 @@ def run(options: argparse.Namespace, out: Out) -> dict[str, Any]:
         from kefu.helpcenter.models import Article
 
         out(f"database: {vendor}, encoder: {settings.KEFU_ENCODER}")
+        cache = _vector_cache_path(options.vector_cache)
+        if cache is not None:
+            from kefu.helpcenter.search import vector_file
+
+            out(f"sentence vectors reused from {cache}: {vector_file.restore(cache)}")
         started = time.perf_counter()
         load_demo_helpcenter()
         out(
             f"demo help center loaded: {Article.objects.count()} articles "
             f"in {time.perf_counter() - started:.1f} s"
         )
-        cache = _vector_cache_path(options.vector_cache)
-        if cache is not None:
-            from kefu.helpcenter.search import vector_file
-
-            out(f"sentence vectors reused from {cache}: {vector_file.restore(cache)}")
         rng = random.Random(options.seed)
         labelled = _hold_out(options.held_out, rng)
         per_lang = defaultdict(int)
