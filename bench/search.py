@@ -78,6 +78,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--show-misses", action="store_true", help="print queries whose article missed the top 5"
     )
     parser.add_argument(
+        "--semantic-stage",
+        type=int,
+        default=0,
+        help="also time the semantic stage alone (query encoding, similarity to N article "
+        "vectors, fusion) at N vectors, e.g. 100000, where encoding N real articles would take "
+        "hours; the vectors are random, so only its time is meaningful",
+    )
+    parser.add_argument(
         "--vector-cache",
         default="",
         help="file of sentence vectors kept between runs (default: bench-search-vectors.npz in "
@@ -132,7 +140,38 @@ def run(options: argparse.Namespace, out: Out) -> dict[str, Any]:
                 from kefu.helpcenter.search import vector_file
 
                 vector_file.keep(cache)
+        if options.semantic_stage:
+            results["semantic_stage"] = _semantic_stage(options.semantic_stage, labelled, out)
         return results
+
+
+def _semantic_stage(count: int, labelled: list[tuple[str, str, str]], out: Out) -> dict[str, Any]:
+    """What meaning adds to a query's time at ``count`` articles: the query's encoding, one
+    matrix-vector product and the fusion with a lexical list of 50 candidates."""
+    import numpy as np
+
+    from kefu.helpcenter.search.encoders import get_encoder
+    from kefu.helpcenter.search.fusion import fuse
+    from kefu.helpcenter.search.semantic import SemanticIndex
+
+    encoder = get_encoder()
+    if encoder is None:
+        out("semantic stage: no encoder configured")
+        return {}
+    rng = np.random.default_rng(3)
+    matrix = rng.standard_normal((count, encoder.dim), dtype=np.float32)
+    matrix /= np.linalg.norm(matrix, axis=1, keepdims=True)
+    ids = np.arange(1, count + 1, dtype=np.int64)
+    index = SemanticIndex(encoder, ids, matrix, {int(a): i for i, a in enumerate(ids)})
+    lexical = [(int(a), 1.0 / (i + 1)) for i, a in enumerate(rng.choice(ids, 50))]
+    latencies = []
+    for _, query, _ in labelled:
+        started = time.perf_counter()
+        fuse(lexical, index, query)
+        latencies.append((time.perf_counter() - started) * 1000)
+    p50, p99 = _percentile(latencies, 50), _percentile(latencies, 99)
+    out(f"[semantic stage at {count} vectors] p50 {p50:.1f} ms  p99 {p99:.1f} ms")
+    return {"vectors": count, "p50_ms": p50, "p99_ms": p99}
 
 
 def _vector_cache_path(option: str) -> Path | None:
