@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from scipy import sparse
@@ -78,19 +78,20 @@ class FeatureSpace:
         ]
         lexical = sparse.hstack(blocks, format="csr")
         if embed is None:
-            return Features(lexical, None, lexical)
+            return Features(lexical, None, lexical, list(texts))
         dense = np.asarray(embed(texts), dtype=np.float32)
         combined = sparse.hstack(
             [lexical, sparse.csr_matrix(dense * self.dense_weight)], format="csr"
         )
-        return Features(combined, dense, lexical)
+        return Features(combined, dense, lexical, list(texts))
 
 
 @dataclass(frozen=True)
 class Features:
     """``matrix`` is what the model sees; ``dense`` (unit sentence vectors, or ``None``) and
-    ``lexical`` are kept apart for cheap nearest-neighbour lookups."""
+    ``lexical`` are kept apart for cheap nearest-neighbour lookups; ``texts`` as given."""
 
     matrix: sparse.csr_matrix
     dense: np.ndarray | None
     lexical: sparse.csr_matrix
+    texts: list[str] = field(default_factory=list)

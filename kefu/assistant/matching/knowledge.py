@@ -1,5 +1,5 @@
-"""The help center as the assistant's knowledge: one label per article, trained on its title
-and similar questions in every language.
+"""The help center as the assistant's knowledge: one label per article, trained on its title,
+summary and similar questions in every language, and on its body's words.
 
 Retrained whenever the search index generation moves (an editor published, edited or added a
 phrasing), so what editors write is what the assistant knows, without a restart. Sentence
@@ -15,11 +15,13 @@ from dataclasses import dataclass
 import numpy as np
 
 from kefu.helpcenter.models import Article, ArticleStatus
+from kefu.helpcenter.rendering import plain_text
 from kefu.helpcenter.search.encoders import get_encoder
 from kefu.helpcenter.search.indexer import current_generation
 from kefu.helpcenter.search.semantic import encode_cached
 
-from .classifier import IntentClassifier, Prediction
+from .articles import ArticleMatcher, Phrasing
+from .classifier import Prediction
 from .encoding import QueryEmbedder
 
 
@@ -42,7 +44,7 @@ class ArticleCard:
 @dataclass
 class Knowledge:
     generation: int
-    classifier: IntentClassifier | None
+    classifier: ArticleMatcher | None
     cards: dict[str, ArticleCard]
 
     def match(self, text: str) -> Prediction | None:
@@ -55,9 +57,10 @@ def _embed_cached(texts: Sequence[str]) -> np.ndarray:
     return encode_cached(encoder, texts, as_query=True)
 
 
-def training_rows() -> tuple[list[str], list[str], dict[str, ArticleCard]]:
-    texts: list[str] = []
-    labels: list[str] = []
+def training_rows() -> tuple[list[Phrasing], dict[str, str], dict[str, ArticleCard]]:
+    """Every published article's phrasings, its body text (all languages) and its card."""
+    phrasings: list[Phrasing] = []
+    bodies: dict[str, str] = {}
     cards: dict[str, ArticleCard] = {}
     articles = Article.objects.filter(status=ArticleStatus.PUBLISHED).prefetch_related(
         "translations", "similar_questions"
@@ -71,23 +74,26 @@ def training_rows() -> tuple[list[str], list[str], dict[str, ArticleCard]]:
             titles={t.language: t.title for t in translations},
             summaries={t.language: t.summary for t in translations},
         )
-        phrasings = [t.title for t in translations] + [t.summary for t in translations if t.summary]
-        for phrasing in phrasings + [q.text for q in article.similar_questions.all()]:
-            texts.append(phrasing)
-            labels.append(label)
-    return texts, labels, cards
+        bodies[label] = "\n".join(plain_text(t.body) for t in translations)
+        for t in translations:
+            phrasings.append(Phrasing(t.title, label, t.language, is_question=False))
+            if t.summary:
+                phrasings.append(Phrasing(t.summary, label, t.language, is_question=False))
+        for q in article.similar_questions.all():
+            phrasings.append(Phrasing(q.text, label, q.language))
+    return phrasings, bodies, cards
 
 
 def build_knowledge(generation: int) -> Knowledge:
-    texts, labels, cards = training_rows()
-    classifier = None
-    if len(set(labels)) >= 2:
+    phrasings, bodies, cards = training_rows()
+    matcher = None
+    if len({p.label for p in phrasings}) >= 2:
         encoder = get_encoder()
-        classifier = IntentClassifier(
+        matcher = ArticleMatcher(
             QueryEmbedder(encoder) if encoder is not None else None,
             train_embed=_embed_cached if encoder is not None else None,
-        ).fit(texts, labels)
-    return Knowledge(generation, classifier, cards)
+        ).fit(phrasings, bodies)
+    return Knowledge(generation, matcher, cards)
 
 
 _knowledge: Knowledge | None = None

@@ -1,0 +1,83 @@
+"""The help-center matcher on a small made-up help center, words only (no sentence encoder)."""
+
+from __future__ import annotations
+
+import pytest
+
+from kefu.assistant.matching.articles import ArticleMatcher, Phrasing
+
+QUESTIONS = {
+    "deposit": [
+        "my deposit has not arrived",
+        "deposit missing from my account",
+        "where is my crypto deposit",
+        "deposit still not credited",
+        "I sent coins but the deposit is not there",
+    ],
+    "withdraw": [
+        "how do I withdraw coins",
+        "withdrawal to my own wallet",
+        "send my crypto out of the exchange",
+        "withdraw usdt to another wallet",
+        "how to take money out",
+    ],
+    "password": [
+        "I forgot my password",
+        "reset my login password",
+        "cannot remember my password",
+        "change the password of my account",
+        "password reset email",
+    ],
+    "kyc": [
+        "how do I verify my identity",
+        "identity verification steps",
+        "kyc verification documents",
+        "verify my account with my passport",
+        "kyc failed what now",
+    ],
+}
+BODIES = {
+    "deposit": "Check the confirmations on the blockchain explorer with your TxID.",
+    "withdraw": "Add the address to your whitelist and confirm with your authenticator.",
+    "password": "Use the forgot link on the sign-in page; a reset link arrives by email.",
+    "kyc": "Upload a selfie and your passport or national ID card.",
+}
+
+
+@pytest.fixture(scope="module")
+def matcher() -> ArticleMatcher:
+    phrasings = [
+        Phrasing(text, label, "en") for label, texts in QUESTIONS.items() for text in texts
+    ] + [Phrasing(label.title(), label, "en", is_question=False) for label in QUESTIONS]
+    return ArticleMatcher(None).fit(phrasings, BODIES)
+
+
+def test_a_known_question_finds_its_article(matcher):
+    prediction = matcher.predict("my deposit is not in my account")
+    assert prediction.label == "deposit"
+    assert len(prediction.ranking) == 3 and prediction.ranking[0].label == "deposit"
+    assert 0 <= prediction.confidence <= 1
+
+
+def test_words_only_in_the_body_still_point_to_the_article(matcher):
+    assert matcher.predict("the selfie upload").label == "kyc"
+    assert matcher.predict("explorer shows confirmations for my TxID").label == "deposit"
+
+
+def test_an_unrelated_message_is_less_sure_than_a_known_one(matcher):
+    known = matcher.predict("I forgot my password").confidence
+    unrelated = matcher.predict("what is the weather like in paris today").confidence
+    assert unrelated < known
+
+
+def test_a_phrasing_learned_after_training_is_recognised(matcher):
+    text = "my thingamajig vanished after I paid twice"
+    matcher.learn(text, "deposit")
+    prediction = matcher.predict(text)
+    assert prediction.label == "deposit"
+    assert prediction.confidence >= 0.99
+
+
+def test_training_needs_two_articles():
+    with pytest.raises(ValueError):
+        ArticleMatcher(None).fit([Phrasing("only one", "a", "en")], {})
