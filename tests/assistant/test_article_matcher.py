@@ -81,3 +81,14 @@ def test_a_phrasing_learned_after_training_is_recognised(matcher):
 def test_training_needs_two_articles():
     with pytest.raises(ValueError):
         ArticleMatcher(None).fit([Phrasing("only one", "a", "en")], {})
+
+
+def test_two_articles_are_enough():
+    phrasings = [
+        Phrasing(text, label, "en")
+        for label in ("deposit", "password")
+        for text in QUESTIONS[label]
+    ]
+    matcher = ArticleMatcher(None).fit(phrasings, BODIES)
+    assert matcher.predict("reset link for my password").label == "password"
+    assert matcher.predict("deposit not there").label == "deposit"

@@ -38,6 +38,8 @@ from kefu.helpcenter.search.text import tokenize
 
 from ..normalize import normalize_message
 from .classifier import LEARNED_MATCH, SVM_C, Prediction, Ranked
+from .classifier import decision as _decision
+from .classifier import probability as _probability
 from .features import Embed, Features, FeatureSpace
 
 # Chosen by 4-fold cross-validation on the demo help center's similar questions (top-1 of the
@@ -132,7 +134,7 @@ class ArticleMatcher:
         features = self.features.transform([text])
         signals = self._evidence.signals(features)[0]
         if self.blend is not None:
-            probability = self.blend.predict_proba(signals)[:, 1]
+            probability = _probability(self.blend, signals)
         else:  # too few questions to learn a blend: the linear model's ranking, unsure
             probability = 1 / (1 + np.exp(-signals[:, 0]))
         order = np.argsort(-probability)[:top]
@@ -174,8 +176,6 @@ class _Evidence:
         known = labels[train]
         self.articles: list[str] = sorted(set(known.tolist()))
         self.model = LinearSVC(C=SVM_C).fit(features.matrix[train], known)
-        if len(self.articles) == 2:
-            self.model.classes_ = np.array(self.articles)
         self.member = [np.flatnonzero(known == a) for a in self.articles]
         self.dense: np.ndarray | None = None
         self.centroids: np.ndarray | None = None
@@ -192,8 +192,8 @@ class _Evidence:
 
     def scores(self, features: Features) -> dict[str, np.ndarray]:
         """Each signal as a (messages x articles) matrix."""
-        decision = self.model.decision_function(features.matrix)
-        if decision.ndim == 1:
+        decision = _decision(self.model, features.matrix)
+        if decision.shape[1] == 1:  # two articles: one column, for the second
             decision = np.column_stack([-decision, decision])
         found = {"svm": decision, "bm25": self.bm25.scores(features.texts)}
         if self.dense is not None and self.centroids is not None and features.dense is not None:
