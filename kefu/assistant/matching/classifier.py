@@ -74,7 +74,7 @@ class IntentClassifier:
         if self.calibrate:
             self.calibrator = self._fit_calibrator(features, y)
         self.model.fit(features.matrix, y)
-        self._known = _Neighbours(features)
+        self._known = _Neighbours(features, y)
         self.labels = self.model.classes_
         with self._lock:
             self._learned = []
@@ -101,9 +101,9 @@ class IntentClassifier:
                     continue
                 fold = LinearSVC(C=SVM_C).fit(matrix[train], y[train])
                 scores = fold.decision_function(matrix[held])
-                nearest = _Neighbours(features, train).nearest(features, held)
-                rows.append(_signals(scores, nearest))
                 guessed = fold.classes_[scores.argmax(axis=1)]
+                nearest = _Neighbours(features, y, train).nearest(features, guessed, held)
+                rows.append(_signals(scores, nearest))
                 right.append((guessed == y[held]) & ~np.isin(y[held], hidden))
         if not rows or len({bool(v) for r in right for v in r}) < 2:
             return _fallback_calibrator()
@@ -124,7 +124,8 @@ class IntentClassifier:
         order = np.argsort(-scores[0])[:top]
         ranking = [Ranked(str(self.labels[i]), float(scores[0, i])) for i in order]
         assert self._known is not None, "fit() first"
-        confidence = self.confidence(scores, self._known.nearest(features))
+        nearest = self._known.nearest(features, np.array([ranking[0].label]))
+        confidence = self.confidence(scores, nearest)
         learned = self._closest_learned(vector)
         if learned is not None:
             ranking = [
@@ -170,8 +171,10 @@ def probability(model: LogisticRegression, rows: np.ndarray) -> np.ndarray:
 
 
 def _signals(scores: np.ndarray, nearest: np.ndarray) -> np.ndarray:
-    """Per row: the best decision value, its margin over the runner-up, and the cosine to the
-    closest training phrasing (unknown questions sit far from every known one)."""
+    """Per row: the best decision value, its margin over the runner-up, and the cosines to the
+    closest training phrasing and to the closest one of the best label (unknown questions sit
+    far from every known one; a question merely near some other label's phrasing is not known
+    either)."""
     ordered = np.sort(scores, axis=1)[:, ::-1]
     second = ordered[:, 1] if ordered.shape[1] > 1 else np.zeros(len(ordered))
     return np.column_stack([ordered[:, 0], ordered[:, 0] - second, nearest])
@@ -185,29 +188,35 @@ def _unit_rows(matrix: sparse.csr_matrix) -> sparse.csr_matrix:
 
 
 class _Neighbours:
-    """The training phrasings, for "how close is the closest one?": by sentence vector when
-    there is one (a dense product, well under a millisecond for 10,000 phrasings), else by
-    lexical features."""
+    """The training phrasings, for "how close is the closest one (of this label)?": by sentence
+    vector when there is one (a dense product, well under a millisecond for 10,000 phrasings),
+    else by lexical features."""
 
-    def __init__(self, features: Features, rows: np.ndarray | None = None):
+    def __init__(self, features: Features, labels: np.ndarray, rows: np.ndarray | None = None):
         pick = slice(None) if rows is None else rows
+        self.labels = labels[pick]
         self.dense = features.dense[pick] if features.dense is not None else None
         self.lexical = _unit_rows(features.lexical[pick]) if self.dense is None else None
 
-    def nearest(self, features: Features, rows: np.ndarray | None = None) -> np.ndarray:
+    def nearest(
+        self, features: Features, guessed: np.ndarray, rows: np.ndarray | None = None
+    ) -> np.ndarray:
+        """Per message (at ``rows``): the best cosine overall and among ``guessed``'s phrasings."""
         pick = slice(None) if rows is None else rows
         if self.dense is not None and features.dense is not None:
-            result: np.ndarray = (features.dense[pick] @ self.dense.T).max(axis=1)
-            return result
-        assert self.lexical is not None
-        similarities = _unit_rows(features.lexical[pick]) @ self.lexical.T
-        return np.asarray(similarities.max(axis=1).todense()).ravel()
+            similarities = features.dense[pick] @ self.dense.T
+        else:
+            assert self.lexical is not None
+            product = _unit_rows(features.lexical[pick]) @ self.lexical.T
+            similarities = np.asarray(product.todense())
+        own = np.where(self.labels[None, :] == guessed[:, None], similarities, -1.0)
+        return np.column_stack([similarities.max(axis=1), own.max(axis=1)])
 
 
 def _fallback_calibrator() -> LogisticRegression:
     """Too little data to calibrate: a fixed, monotone mapping of the top score."""
     model = LogisticRegression()
-    model.fit(np.array([[-1.0, 0.0, 0.0], [1.0, 1.0, 1.0]]), np.array([False, True]))
+    model.fit(np.array([[-1.0, 0.0, 0.0, 0.0], [1.0, 1.0, 1.0, 1.0]]), np.array([False, True]))
     return model
 
 
