@@ -37,7 +37,7 @@ from sklearn.svm import LinearSVC
 from kefu.helpcenter.search.text import tokenize
 
 from ..normalize import normalize_message
-from .classifier import LEARNED_MATCH, SVM_C, Prediction, Ranked
+from .classifier import SVM_C, Prediction, Ranked, closest_learned
 from .classifier import decision as _decision
 from .classifier import probability as _probability
 from .features import Embed, Features, FeatureSpace
@@ -153,13 +153,7 @@ class ArticleMatcher:
     def _closest_learned(self, vector: sparse.csr_matrix) -> str | None:
         with self._lock:
             learned = list(self._learned)
-        query = _unit(vector)
-        best_label, best = None, LEARNED_MATCH
-        for known, label in learned:
-            similarity = float(query.multiply(known).sum())
-            if similarity >= best:
-                best_label, best = label, similarity
-        return best_label
+        return closest_learned(learned, vector)
 
 
 class _Evidence:

@@ -146,15 +146,22 @@ class IntentClassifier:
     def _closest_learned(self, vector: sparse.csr_matrix) -> str | None:
         with self._lock:
             learned = list(self._learned)
-        if not learned:
-            return None
-        query = _unit(vector)
-        best_label, best = None, LEARNED_MATCH
-        for known, label in learned:
-            similarity = float(query.multiply(known).sum())
-            if similarity >= best:
-                best_label, best = label, similarity
-        return best_label
+        return closest_learned(learned, vector)
+
+
+def closest_learned(
+    learned: list[tuple[sparse.csr_matrix, str]], vector: sparse.csr_matrix
+) -> str | None:
+    """The label of a phrasing taught since training that ``vector`` all but repeats."""
+    if not learned:
+        return None
+    query = _unit(vector)
+    best_label, best = None, LEARNED_MATCH
+    for known, label in learned:
+        similarity = float(query.multiply(known).sum())
+        if similarity >= best:
+            best_label, best = label, similarity
+    return best_label
 
 
 def decision(model: LinearSVC, matrix: sparse.csr_matrix) -> np.ndarray:
