@@ -54,8 +54,9 @@ class ReplyOut(Schema):
 
 @router.post("reply", response=ReplyOut, summary="Send a message to the assistant")
 def reply(request: HttpRequest, payload: ReplyIn) -> dict[str, Any]:
-    """``kind`` is answer, clarify, flow, handoff, refusal, unknown or silent (a person has
-    taken over). Account checks need ``customer_id`` signed with the widget secret."""
+    """``kind`` is answer, clarify, flow, handoff, refusal, smalltalk (greetings, thanks),
+    unknown or silent (a person has taken over). Account checks need ``customer_id`` signed
+    with the widget secret."""
     customer = identify(payload.customer_id, payload.customer_signature, payload.customer_expires)
     # Anonymous visitors are counted by conversation as well as by address.
     who = customer.pk if customer else payload.conversation_id

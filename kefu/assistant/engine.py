@@ -26,6 +26,7 @@ from .language import detect_language, reply_language
 from .matching.knowledge import Knowledge, knowledge
 from .models import Conversation, HandoffPriority, Turn
 from .normalize import normalize_message
+from .smalltalk import small_talk
 
 MAX_MESSAGE = 4000
 # Unanswered messages in a row before the assistant stops guessing and hands over.
@@ -43,7 +44,7 @@ class AssistantError(ValueError):
 class AssistantReply:
     conversation_id: str
     reply: str
-    kind: str  # answer | clarify | flow | handoff | refusal | unknown | silent
+    kind: str  # answer | clarify | flow | handoff | refusal | smalltalk | unknown | silent
     language: str
     article_ids: list[int] = field(default_factory=list)
     confidence: float | None = None
@@ -123,7 +124,8 @@ def respond(
                 "priority": outcome.handoff_priority,
                 "summary": summary,
             }
-        conversation.failures = conversation.failures + 1 if outcome.kind == "unknown" else 0
+        if outcome.kind != "smalltalk":
+            conversation.failures = conversation.failures + 1 if outcome.kind == "unknown" else 0
         conversation.language = lang
         conversation.save(update_fields=["state", "failures", "language", "updated_at"])
         actions.record_turn(
@@ -174,6 +176,11 @@ def _decide(context: flows.Context, previous: str | None, had_secret: bool) -> T
         return Turnaround(replies.refusal_investment(lang), "refusal", intent="investment_advice")
     if had_secret and len(without_placeholders(message).strip()) < 4:
         return Turnaround("", "refusal", intent="secret_shared")
+    # Inside a flow, "好的" or "可以" may answer its question; the flow reads it first.
+    chatter = None if state.get("flow") else small_talk(message)
+    if chatter is not None:
+        # Greetings and thanks are neither a question to match nor a failure to count.
+        return Turnaround(replies.small_talk(chatter, lang), "smalltalk", intent=str(chatter))
     repeated = previous is not None and _gist(previous) == _gist(message)
     if guardrails.is_angry(message) or repeated:
         return Turnaround(

@@ -87,3 +87,25 @@ def sign_in_for_checks(language: str) -> str:
 
 def silent() -> str:
     return ""
+
+
+def small_talk(kind: str, language: str) -> str:
+    """A person's reply to a greeting, thanks or goodbye: short, and says what comes next."""
+    with translation.override(language):
+        exchange = settings.KEFU_EXCHANGE_NAME
+        if kind == "greeting":
+            return _(
+                "Hello! I'm the %(exchange)s assistant. Tell me what's happening — a deposit "
+                "or withdrawal, your account, an order — and I'll help right away. Type “human” "
+                "at any time to talk to a person."
+            ) % {"exchange": exchange}
+        if kind == "thanks":
+            return _("You're welcome! Is there anything else I can help with?")
+        if kind == "goodbye":
+            return _("Thank you for contacting %(exchange)s. Goodbye!") % {"exchange": exchange}
+        if kind == "bot_question":
+            return _(
+                "I'm %(exchange)s's automated assistant. I can answer most questions and check "
+                "your deposits and withdrawals right away; type “human” to talk to a person."
+            ) % {"exchange": exchange}
+        return _("Is there anything else I can help with?")
