@@ -92,3 +92,15 @@ def test_two_articles_are_enough():
     matcher = ArticleMatcher(None).fit(phrasings, BODIES)
     assert matcher.predict("reset link for my password").label == "password"
     assert matcher.predict("deposit not there").label == "deposit"
+
+
+def test_a_repeated_similar_question_is_answered_outright(matcher):
+    # Case, width and punctuation aside, it is the article's own phrasing.
+    prediction = matcher.predict("ＲＥＳＥＴ my login password!")
+    assert (prediction.label, prediction.confidence) == ("password", 0.99)
+
+
+def test_a_message_sharing_most_words_with_a_phrasing_is_not_a_repeat(matcher):
+    # "withdrawal" vs "deposit": close in words, a different question.
+    prediction = matcher.predict("withdraw usdt to another exchange")
+    assert prediction.confidence < 0.99

@@ -187,7 +187,7 @@ def _signals(scores: np.ndarray, nearest: np.ndarray) -> np.ndarray:
     return np.column_stack([ordered[:, 0], ordered[:, 0] - second, nearest])
 
 
-def _unit_rows(matrix: sparse.csr_matrix) -> sparse.csr_matrix:
+def unit_rows(matrix: sparse.csr_matrix) -> sparse.csr_matrix:
     norms = np.sqrt(np.asarray(matrix.multiply(matrix).sum(axis=1))).ravel()
     norms[norms == 0] = 1.0
     result: sparse.csr_matrix = sparse.diags(1.0 / norms) @ matrix
@@ -203,7 +203,7 @@ class _Neighbours:
         pick = slice(None) if rows is None else rows
         self.labels = labels[pick]
         self.dense = features.dense[pick] if features.dense is not None else None
-        self.lexical = _unit_rows(features.lexical[pick]) if self.dense is None else None
+        self.lexical = unit_rows(features.lexical[pick]) if self.dense is None else None
 
     def nearest(
         self, features: Features, guessed: np.ndarray, rows: np.ndarray | None = None
@@ -214,7 +214,7 @@ class _Neighbours:
             similarities = features.dense[pick] @ self.dense.T
         else:
             assert self.lexical is not None
-            product = _unit_rows(features.lexical[pick]) @ self.lexical.T
+            product = unit_rows(features.lexical[pick]) @ self.lexical.T
             similarities = np.asarray(product.todense())
         own = np.where(self.labels[None, :] == guessed[:, None], similarities, -1.0)
         return np.column_stack([similarities.max(axis=1), own.max(axis=1)])
