@@ -40,6 +40,14 @@ def test_language_switch_keeps_the_page(client):
     assert "简体中文" in client.get("/en/").content.decode()  # switcher on every page
 
 
+def test_the_language_switch_names_each_language_in_itself(client):
+    # A reader who cannot read this page must still recognise their own language.
+    switch = client.get("/zh-hans/").content.decode().split('class="lang-switch"', 1)[1]
+    assert ">English</button>" in switch and "英语" not in switch
+    switch = client.get("/en/").content.decode().split('class="lang-switch"', 1)[1]
+    assert "简体中文</button>" in switch
+
+
 def test_search_page_highlights(client):
     page = client.get("/en/search/", {"q": "deposit not arrived"}).content.decode()
     assert "<mark>" in page
