@@ -114,3 +114,11 @@ def test_flow_replies_speak_the_customers_language(chat, exchange):
     assert reply.language == "zh-hans"
     assert "liquidation" not in reply.reply
     assert any("\u4e00" <= ch <= "\u9fff" for ch in reply.reply)
+
+
+def test_answering_with_only_a_tx_hash_keeps_the_conversations_language(chat, exchange):
+    say = chat(LI_WEI)
+    assert say("我的充值还没到账").language == "zh-hans"
+    second = say(demo_data.PENDING_USDT_TX)
+    assert second.language == "zh-hans"
+    assert any("\u4e00" <= ch <= "\u9fff" for ch in second.reply)
