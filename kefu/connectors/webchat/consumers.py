@@ -24,7 +24,7 @@ from kefu.accounts.models import Agent
 from kefu.accounts.staff_session import TOUCH_EVERY, socket_activity, socket_may_connect
 from kefu.clock import now as desk_now
 from kefu.errors import ApiError
-from kefu.tickets.models import Ticket
+from kefu.tickets.models import ChatState, Ticket
 from kefu.trust import access, ratelimit
 from kefu.trust.audit import scope_ip
 
@@ -239,7 +239,9 @@ class CustomerConsumer(ChatSocket):
         )
         await self.send_frame({"type": "ack", "client_id": message.client_id, "seq": message.seq})
         await send_outbox(outbox)
-        if created:
+        # The state is the stored row's as of this message: no read to learn that a person has
+        # the chat and the assistant stays quiet.
+        if created and ticket.chat_state == ChatState.ASSISTANT:
             await send_outbox(
                 await database_sync_to_async(service.assistant_reply)(ticket, message)
             )
@@ -316,6 +318,11 @@ class ConsoleConsumer(ChatSocket):
 
     staff = True
     agent: Agent | None = None
+    # The chats this console opened while they were its agent's, kept for the socket's life so
+    # that messages, receipts and typing need no lookup and access check of their own: a
+    # message's store still checks the assignment on the row it writes, and an entry goes when
+    # the chat is transferred away, lost or ended (those frames reach this socket).
+    answering: dict[str, Ticket]
     # Frames that are the agent's own work (not heartbeats, receipts or typing): they keep the
     # staff session alive, checked at most once per TOUCH_EVERY.
     WORK = frozenset(
@@ -349,6 +356,7 @@ class ConsoleConsumer(ChatSocket):
             await self.close(code=4403)
             return
         self.agent = user
+        self.answering = {}
         await super().connect()
         await self.channel_layer.group_add(agent_group(user.pk), self.channel_name)
         await self.channel_layer.group_add(CONSOLES, self.channel_name)
@@ -381,9 +389,13 @@ class ConsoleConsumer(ChatSocket):
             await self.send_frame(frame)
             await self.forget(frame.get("conversation"))
             return
+        if frame.get("type") == "ended":
+            self.answering.pop(frame.get("conversation"), None)
         await super().chat_frame(event)
 
     async def forget(self, conversation: Any) -> None:
+        if isinstance(conversation, str):
+            self.answering.pop(conversation, None)
         ticket_id = self.tickets.pop(conversation, None) if isinstance(conversation, str) else None
         if ticket_id is not None:
             self.sent.pop(conversation, None)
@@ -413,8 +425,14 @@ class ConsoleConsumer(ChatSocket):
             await self.send_frame(frame)
 
     def ticket_for(self, frame: dict[str, Any]) -> Ticket:
+        """In the database thread: the chat the frame names, if this agent may open it."""
         assert self.agent is not None
         return service.find_for_agent(self.agent, frame.get("conversation"))
+
+    def answered(self, frame: dict[str, Any]) -> Ticket | None:
+        """The chat the frame names if this console is answering it (no database)."""
+        conversation = frame.get("conversation")
+        return self.answering.get(conversation) if isinstance(conversation, str) else None
 
     async def on_presence(self, frame: dict[str, Any]) -> None:
         assert self.agent is not None
@@ -434,6 +452,11 @@ class ConsoleConsumer(ChatSocket):
             after if isinstance(after, int) and not isinstance(after, bool) and after >= 0 else 0
         )
         self.tickets[conversation] = ticket.pk
+        assert self.agent is not None
+        if ticket.assignee_id == self.agent.pk and ticket.chat_state != ChatState.ENDED:
+            self.answering[conversation] = ticket
+        else:
+            self.answering.pop(conversation, None)
         await self.channel_layer.group_add(staff_group(ticket.pk), self.channel_name)
         self.sent[conversation] = after
         await self.send_frame(details)
@@ -464,14 +487,16 @@ class ConsoleConsumer(ChatSocket):
     async def _say(self, frame: dict[str, Any], text: Any) -> None:
         assert self.agent is not None
         agent = self.agent
+        internal = bool(frame.get("internal"))
+        known = None if internal else self.answered(frame)  # notes check access each time
 
         def say() -> tuple[Any, bool, Outbox]:
             return service.agent_message(
                 agent,
-                self.ticket_for(frame),
+                known or self.ticket_for(frame),
                 text,
                 frame.get("client_id"),
-                internal=bool(frame.get("internal")),
+                internal=internal,
             )
 
         message, _created, outbox = await database_sync_to_async(say)()
@@ -486,7 +511,7 @@ class ConsoleConsumer(ChatSocket):
         await send_outbox(outbox)
 
     async def on_typing(self, frame: dict[str, Any]) -> None:
-        ticket = await database_sync_to_async(self.ticket_for)(frame)
+        ticket = self.answered(frame) or await database_sync_to_async(self.ticket_for)(frame)
         await send_outbox(_typing(ticket, "agent", bool(frame.get("active"))))
 
     async def on_read(self, frame: dict[str, Any]) -> None:
@@ -500,9 +525,10 @@ class ConsoleConsumer(ChatSocket):
     ) -> None:
         assert self.agent is not None
         agent = self.agent
+        known = self.answered(frame)
 
         def receipt() -> Outbox:
-            return service.agent_receipt(agent, self.ticket_for(frame), delivered, read)
+            return service.agent_receipt(agent, known or self.ticket_for(frame), delivered, read)
 
         await send_outbox(await database_sync_to_async(receipt)())
 

@@ -25,6 +25,7 @@ from kefu.trust import access
 from kefu.trust.masking import kinds_of, mask_secrets
 from kefu.trust.notices import NOTICE_KIND, secret_notice
 
+from . import store
 from .frames import chat_summary, conversation_token, message_frame, token_matches
 from .outbox import Outbox, customer_group
 from .profile import customer_profile
@@ -86,7 +87,9 @@ def customer_message(
     attachment = _own_attachment(ticket, attachment_id)
     text = tickets.validate_text(text, allow_empty=attachment is not None)
     masked, secrets = mask_secrets(text)
-    message, created = tickets.post_message(
+    message, created = store.store(
+        ticket, author=Author.CUSTOMER, text=masked, client_id=client_id, attachment=attachment
+    ) or tickets.post_message(
         ticket,
         author=Author.CUSTOMER,
         text=masked,
@@ -393,7 +396,12 @@ def agent_message(
 
     text = tickets.validate_text(text)
     masked, _secrets = mask_secrets(text)
-    message, created = tickets.post_message(
+    fast = None
+    if not internal:
+        fast = store.store(
+            ticket, author=Author.AGENT, text=masked, client_id=client_id, agent=agent
+        )
+    message, created = fast or tickets.post_message(
         ticket,
         author=Author.AGENT,
         text=masked,

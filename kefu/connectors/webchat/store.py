@@ -1,0 +1,147 @@
+"""A live-chat message stored in one statement on PostgreSQL.
+
+:func:`kefu.tickets.actions.post_message` takes five round trips (BEGIN, lock the ticket, insert
+the message, advance the ticket, COMMIT), and every one of them waits for the single thread on
+which Channels runs a process's database calls. Here the ticket's next number is taken, the
+condition checked and the message inserted by one statement that commits on its own, with the
+same guarantees: numbers without gaps in the order the row lock is granted, a retried client id
+stored once (the unique constraint fails the whole statement, numbers included), nothing stored
+once the chat has ended or, for an agent, once the chat is no longer theirs.
+
+Only the common case takes this path: a web chat's customer, or the agent it is assigned to,
+sending text with a client id. Anything else — SQLite, other channels (whose messages have
+``post_save`` work, such as Telegram delivery), internal notes, a supervisor speaking, a refused
+condition — returns ``None`` and goes through ``post_message``, which then answers exactly as
+before (an error, or the message stored earlier under that client id).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
+
+from kefu.accounts.models import Agent
+from kefu.tickets.actions import MAX_CLIENT_ID
+from kefu.tickets.models import (
+    Attachment,
+    Author,
+    Channel,
+    ChatState,
+    Message,
+    Status,
+    Ticket,
+)
+
+_TICKET = Ticket._meta.db_table
+_MESSAGE = Message._meta.db_table
+
+# The ticket row is updated (and so locked) first; the insert reads its new number. ``mine`` is
+# the agent's condition: NULL for the customer, who may write while the chat is not ended.
+_STORE = f"""
+WITH t AS (
+    UPDATE {_TICKET}
+    SET last_seq = last_seq + 1,
+        updated_at = %(now)s,
+        status = CASE WHEN %(customer)s AND status = %(pending)s THEN %(open)s ELSE status END
+    WHERE id = %(ticket)s
+      AND channel = %(chat)s
+      AND chat_state <> %(ended)s
+      AND (%(mine)s::bigint IS NULL OR assignee_id = %(mine)s::bigint)
+    RETURNING id, last_seq, status, chat_state, assignee_id
+), m AS (
+    INSERT INTO {_MESSAGE}
+        (ticket_id, seq, author, agent_id, text, internal, kind, channel, client_id,
+         attachment_id, created_at)
+    SELECT id, last_seq, %(author)s, %(agent)s, %(text)s, FALSE, '', %(chat)s, %(client_id)s,
+           %(attachment)s, %(now)s
+    FROM t
+    RETURNING id, seq
+)
+SELECT m.id, m.seq, t.status, t.chat_state, t.assignee_id FROM m, t
+"""
+
+
+def applies(ticket: Ticket, client_id: str) -> bool:
+    return (
+        connection.vendor == "postgresql"
+        and ticket.channel == Channel.CHAT
+        and 0 < len(client_id) <= MAX_CLIENT_ID
+    )
+
+
+def store(
+    ticket: Ticket,
+    *,
+    author: str,
+    text: str,
+    client_id: str,
+    agent: Agent | None = None,
+    attachment: Attachment | None = None,
+) -> tuple[Message, bool] | None:
+    """``(message, created)`` as ``post_message`` returns it, or ``None``: use ``post_message``.
+
+    Afterwards ``ticket`` carries the updated row's number, status, chat state and assignee.
+    """
+    if not applies(ticket, client_id) or author not in (Author.CUSTOMER, Author.AGENT):
+        return None
+    if author == Author.AGENT and agent is None:
+        return None
+    now = timezone.now()
+    params = {
+        "now": now,
+        "customer": author == Author.CUSTOMER,
+        "pending": Status.PENDING.value,
+        "open": Status.OPEN.value,
+        "ticket": ticket.pk,
+        "chat": Channel.CHAT.value,
+        "ended": ChatState.ENDED.value,
+        "mine": agent.pk if author == Author.AGENT and agent is not None else None,
+        "author": str(author),
+        "agent": agent.pk if agent is not None else None,
+        "text": text,
+        "client_id": client_id,
+        "attachment": attachment.pk if attachment is not None else None,
+    }
+    try:
+        # Inside a caller's transaction (tests, or a future caller), a savepoint keeps a retried
+        # client id from breaking it; on its own the statement is its own transaction.
+        if connection.in_atomic_block:
+            with transaction.atomic():
+                row = _execute(params)
+        else:
+            row = _execute(params)
+    except IntegrityError:
+        existing = Message.objects.filter(ticket=ticket, client_id=client_id).first()
+        if existing is None:
+            raise
+        return existing, False
+    if row is None:
+        return None  # ended, not theirs, or not a web chat any more: post_message says which
+    message_id, seq, status, chat_state, assignee_id = row
+    message = Message(
+        pk=message_id,
+        ticket=ticket,
+        seq=seq,
+        author=author,
+        agent=agent,
+        text=text,
+        internal=False,
+        kind="",
+        channel=Channel.CHAT,
+        client_id=client_id,
+        attachment=attachment,
+        created_at=now,
+    )
+    message._state.adding = False
+    message._state.db = connection.alias
+    ticket.last_seq, ticket.status = seq, status
+    ticket.chat_state, ticket.assignee_id = chat_state, assignee_id
+    return message, True
+
+
+def _execute(params: dict[str, Any]) -> tuple[int, int, str, str, int | None] | None:
+    with connection.cursor() as cursor:
+        cursor.execute(_STORE, params)
+        return cursor.fetchone()
