@@ -23,7 +23,8 @@ from kefu.trust.masking import kinds_of, mask_secrets, without_placeholders
 from . import actions, flows, guardrails, notices, replies
 from .entities import extract_entities
 from .language import detect_language, reply_language
-from .matching.knowledge import Knowledge, knowledge
+from .matching.direction import asks_whereabouts, side_of
+from .matching.knowledge import ArticleCard, Knowledge, knowledge
 from .models import Conversation, HandoffPriority, Turn
 from .normalize import normalize_message
 from .smalltalk import small_talk
@@ -214,6 +215,10 @@ def _match(context: flows.Context, brain: Knowledge) -> Turnaround:
     sure = prediction.confidence >= settings.KEFU_ASSISTANT_ANSWER_THRESHOLD or (
         confidence >= _clarify_threshold() and flows.settles_doubt(context, top_slugs)
     )
+    if not sure:
+        status = _status_card(context, brain)
+        if status is not None:
+            card, sure = status, True
     if card is not None and sure:
         step = flows.start_for_article(context, card.slug)
         if step is not None:
@@ -221,7 +226,7 @@ def _match(context: flows.Context, brain: Knowledge) -> Turnaround:
             turnaround.confidence = confidence
             turnaround.article_ids = [card.article_id]
             return turnaround
-        return _answer(brain, prediction.label, lang, confidence=confidence)
+        return _answer(brain, str(card.article_id), lang, confidence=confidence)
     if prediction.confidence >= _clarify_threshold():
         options = [brain.cards[r.label] for r in prediction.ranking[:3] if r.label in brain.cards]
         state["clarify"] = [str(c.article_id) for c in options]
@@ -233,6 +238,16 @@ def _match(context: flows.Context, brain: Knowledge) -> Turnaround:
             article_ids=[c.article_id for c in options],
         )
     return _unknown(context, confidence)
+
+
+def _status_card(context: flows.Context, brain: Knowledge) -> ArticleCard | None:
+    """ "我的提现到哪了", "where's my deposit": too short for the matcher to be sure, but the
+    direction it names and its asking after something sent say which status check it is."""
+    side = side_of(context.normalized)
+    if side is None or not asks_whereabouts(context.normalized):
+        return None
+    slug = flows.STATUS_ARTICLES[side]
+    return next((c for c in brain.cards.values() if c.slug == slug), None)
 
 
 def _clarify_threshold() -> float:

@@ -54,6 +54,10 @@ ARTICLE_FLOWS = {
 }
 
 
+# The article (and so the flow) for "where is my deposit / withdrawal?", by direction.
+STATUS_ARTICLES = {"deposit": "deposit-not-credited", "withdrawal": "withdrawal-not-received"}
+
+
 def start_for_article(context: Context, slug: str) -> Step | None:
     """Start the flow behind a matched article; ``None`` means: answer with the article."""
     name = ARTICLE_FLOWS.get(slug)

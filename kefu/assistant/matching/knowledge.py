@@ -20,9 +20,14 @@ from kefu.helpcenter.search.encoders import get_encoder
 from kefu.helpcenter.search.indexer import current_generation
 from kefu.helpcenter.search.semantic import encode_cached
 
+from ..normalize import normalize_message
 from .articles import ArticleMatcher, Phrasing
 from .classifier import Prediction
+from .direction import Side, keep_side, side_of
 from .encoding import QueryEmbedder
+
+# Candidates asked of the matcher, so that three remain once the wrong direction is dropped.
+CANDIDATES = 10
 
 
 @dataclass(frozen=True)
@@ -33,6 +38,7 @@ class ArticleCard:
     slug: str
     titles: dict[str, str]
     summaries: dict[str, str]
+    side: Side | None = None  # deposit or withdrawal, from its titles
 
     def title(self, language: str) -> str:
         return self.titles.get(language) or self.titles.get("en") or self.slug
@@ -48,7 +54,13 @@ class Knowledge:
     cards: dict[str, ArticleCard]
 
     def match(self, text: str) -> Prediction | None:
-        return self.classifier.predict(text) if self.classifier is not None else None
+        """The best articles for ``text``; never one about the opposite of the deposit or
+        withdrawal it names."""
+        if self.classifier is None:
+            return None
+        prediction = self.classifier.predict(text, top=CANDIDATES)
+        sides = {label: card.side for label, card in self.cards.items()}
+        return keep_side(prediction, side_of(normalize_message(text)), sides)
 
 
 def _embed_cached(texts: Sequence[str]) -> np.ndarray:
@@ -73,6 +85,7 @@ def training_rows() -> tuple[list[Phrasing], dict[str, str], dict[str, ArticleCa
             slug=article.slug,
             titles={t.language: t.title for t in translations},
             summaries={t.language: t.summary for t in translations},
+            side=side_of(*(normalize_message(t.title) for t in translations)),
         )
         bodies[label] = "\n".join(plain_text(t.body) for t in translations)
         for t in translations:
