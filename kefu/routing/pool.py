@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.db.models import Count, Q
+from django.db.models import Count
 
 from kefu.accounts.models import Agent
-from kefu.tickets.models import ChatState
+from kefu.tickets.models import ChatState, Ticket
 
 from .models import Presence, PresenceStatus, Queue
 
@@ -38,18 +38,28 @@ class AgentSlotInfo:
 
 
 def load_pool(*, online_only: bool = True) -> list[AgentSlotInfo]:
-    presences = Presence.objects.select_related("agent")
+    """Read as plain rows (no model instances): every hand-over and board reads the whole pool,
+    and building two hundred agents with their presence cost more than the queries."""
+    presences = Presence.objects.all()
     if online_only:
         presences = presences.filter(status=PresenceStatus.ONLINE)
-    agent_ids = [p.agent_id for p in presences]
-    loads = dict(
-        Agent.objects.filter(pk__in=agent_ids)
-        .annotate(
-            load=Count(
-                "assigned_tickets", filter=Q(assigned_tickets__chat_state=ChatState.ASSIGNED)
-            )
+    rows = list(
+        presences.values_list(
+            "agent_id",
+            "status",
+            "capacity",
+            "idle_since",
+            "agent__display_name",
+            "agent__username",
+            "agent__languages",
         )
-        .values_list("pk", "load")
+    )
+    agent_ids = [row[0] for row in rows]
+    loads = dict(
+        Ticket.objects.filter(chat_state=ChatState.ASSIGNED, assignee_id__in=agent_ids)
+        .values("assignee_id")
+        .annotate(load=Count("pk"))
+        .values_list("assignee_id", "load")
     )
     teams: dict[int, set[int]] = {}
     for agent_id, team_id in Agent.teams.through.objects.filter(agent_id__in=agent_ids).values_list(
@@ -63,17 +73,17 @@ def load_pool(*, online_only: bool = True) -> list[AgentSlotInfo]:
         skills.setdefault(agent_id, set()).add(skill_id)
     return [
         AgentSlotInfo(
-            agent_id=p.agent_id,
-            name=str(p.agent),
-            status=p.status,
-            capacity=p.capacity,
-            load=loads.get(p.agent_id, 0),
-            idle_since=p.idle_since,
-            teams=teams.get(p.agent_id, set()),
-            skills=skills.get(p.agent_id, set()),
-            languages=set(p.agent.languages or []),
+            agent_id=agent_id,
+            name=display_name or username,  # as str(agent)
+            status=status,
+            capacity=capacity,
+            load=loads.get(agent_id, 0),
+            idle_since=idle_since,
+            teams=teams.get(agent_id, set()),
+            skills=skills.get(agent_id, set()),
+            languages=set(languages or []),
         )
-        for p in presences
+        for agent_id, status, capacity, idle_since, display_name, username, languages in rows
     ]
 
 

@@ -269,6 +269,8 @@ def finished(agent_id: int) -> None:
 def queue_places(now: datetime | None = None, only: set[int] | None = None) -> list[Place]:
     now = now or timezone.now()
     entries = list(QueueEntry.objects.select_related("queue", "queue__fallback"))
+    if only is not None and not any(e.ticket_id in only for e in entries):
+        return []  # none of them waits (assigned meanwhile): no read of the agent pool
     if not entries:
         return []
     return places(entries, load_pool(), now, only)

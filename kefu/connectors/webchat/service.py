@@ -185,8 +185,9 @@ def _to_queue(ticket: Ticket, *, reason: str, urgent: bool) -> Outbox:
     notice, _created = tickets.post_message(ticket, author=Author.SYSTEM, text=text, kind="queued")
     outbox.message(ticket, notice)
     outbox.to_customer(ticket, {"type": "state", "state": ChatState.QUEUED})
-    outbox.extend(queue_updates(only={ticket.pk}))
+    # A chat handed to someone at once gets no place in line (and costs no read of the pool).
     outbox.extend(run_dispatch())
+    outbox.extend(queue_updates(only={ticket.pk}))
     outbox.refresh_consoles()
     return outbox
 
