@@ -67,6 +67,10 @@ class Resolution(models.TextChoices):
 
 class Ticket(models.Model):
     public_id = models.UUIDField(_("public id"), default=uuid.uuid4, unique=True, editable=False)
+    # Indexes cost every write of this wide, often updated row (a row update the scan or a
+    # reply makes rewrites each index entry), so a column has one only where a query needs it:
+    # customer lookups use (customer, status); assignees, merges and duplicates are looked up
+    # by value only, so their indexes leave out the (many) empty ones.
     customer = models.ForeignKey(
         Customer,
         verbose_name=_("customer"),
@@ -74,6 +78,7 @@ class Ticket(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="tickets",
+        db_index=False,
     )
     channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default="new")
@@ -91,7 +96,7 @@ class Ticket(models.Model):
     category = models.CharField(_("category"), max_length=40, blank=True)
     fields = models.JSONField(_("fields"), default=dict, blank=True)
     tags = models.JSONField(_("tags"), default=list, blank=True)
-    requester_email = models.EmailField(_("requester email"), blank=True, db_index=True)
+    requester_email = models.EmailField(_("requester email"), blank=True)
     cc = models.JSONField(_("CC"), default=list, blank=True)
     requested_priority = models.CharField(
         _("requested priority"), max_length=10, choices=Priority.choices, blank=True
@@ -105,6 +110,7 @@ class Ticket(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="merged_tickets",
+        db_index=False,
     )
     duplicate_of = models.ForeignKey(
         "self",
@@ -113,6 +119,7 @@ class Ticket(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="possible_duplicates",
+        db_index=False,
     )
     team = models.ForeignKey(
         Team, verbose_name=_("team"), null=True, blank=True, on_delete=models.SET_NULL
@@ -124,6 +131,7 @@ class Ticket(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="assigned_tickets",
+        db_index=False,
     )
     conversation = models.OneToOneField(
         "assistant.Conversation",
@@ -158,7 +166,12 @@ class Ticket(models.Model):
     # SLA clocks: deadlines, moved forward by pauses; ``next_breach_at`` is the earliest running
     # one so that lists sort by time to breach and the scanner reads one index.
     sla_policy = models.ForeignKey(
-        "SlaPolicy", verbose_name=_("SLA policy"), null=True, blank=True, on_delete=models.SET_NULL
+        "SlaPolicy",
+        verbose_name=_("SLA policy"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        db_index=False,  # only deleting a policy looks tickets up by it
     )
     first_response_due = models.DateTimeField(_("first response due"), null=True, blank=True)
     next_response_due = models.DateTimeField(_("next response due"), null=True, blank=True)
@@ -182,6 +195,21 @@ class Ticket(models.Model):
             models.Index(fields=["next_breach_at"], name="ticket_next_breach"),
             models.Index(fields=["sla_next_check_at", "id"], name="ticket_sla_next_check"),
             models.Index(fields=["customer", "status"], name="ticket_customer_status"),
+            # Exact matches only (addresses are stored lower-cased): no pattern-ops twin.
+            models.Index(fields=["requester_email"], name="ticket_requester_email"),
+            models.Index(
+                fields=["assignee"], condition=Q(assignee__isnull=False), name="ticket_assignee"
+            ),
+            models.Index(
+                fields=["merged_into"],
+                condition=Q(merged_into__isnull=False),
+                name="ticket_merged_into",
+            ),
+            models.Index(
+                fields=["duplicate_of"],
+                condition=Q(duplicate_of__isnull=False),
+                name="ticket_duplicate_of",
+            ),
         ]
 
     def __str__(self) -> str:
