@@ -13,6 +13,7 @@ from kefu.assistant.matching import knowledge
 from kefu.helpcenter.demo_data import load_demo_helpcenter
 from kefu.helpcenter.search import engine, vector_file
 from kefu.helpcenter.search.indexer import current_generation
+from kefu.tickets.opening import forget_teams
 from kefu.tickets.sla.policy import forget_policies
 
 
@@ -50,9 +51,11 @@ def fresh_search_caches() -> Iterator[None]:
     """Rolled-back tests can reuse an index generation number; never share caches across them."""
     engine.reset_caches()
     forget_policies()
+    forget_teams()
     yield
     engine.reset_caches()
     forget_policies()
+    forget_teams()
 
 
 @pytest.fixture(autouse=True)

@@ -3,6 +3,7 @@ link to the case it repeats, SLA clocks started — in one transaction, or not a
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -12,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
 from django.db.models import Q
+from django.db.models.signals import post_delete, post_save
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 
@@ -65,13 +67,20 @@ def open_ticket(
     files: Sequence[NewFile] = (),
     client_id: str = "",
     masked: Sequence[str] = (),
+    may_repeat: bool = True,
+    savepoint: bool = True,
 ) -> OpenedTicket:
     """Open a case and store its first message. A retried ``client_id`` returns the ticket
     the first attempt opened (``created`` False).
 
     Secrets in what the customer wrote (subject, text, free-text fields, file names) are
     masked before anything is stored, and the ticket then tells the customer so (``masked``:
-    kinds the channel already masked)."""
+    kinds the channel already masked).
+
+    For callers that open many tickets: ``may_repeat`` False when the caller knows the
+    requester has no open ticket (nothing to compare with: the duplicate search is skipped);
+    ``savepoint`` False when the caller's transaction is undone whole on any error anyway
+    (a savepoint is two round trips to the database)."""
     redactor = Redactor(masked)
     text = redactor.mask(validate_message_text(text))
     subject = redactor.mask(_subject(subject, text))[:MAX_SUBJECT]
@@ -92,17 +101,21 @@ def open_ticket(
     decision = decide_priority(
         kind_of_case, customer, requested=requested_priority, triage=triage, complaint=complaint
     )
-    duplicate = find_duplicate(
-        customer=customer,
-        requester_email=requester_email,
-        category=kind_of_case,
-        fields=clean_fields,
-        text=f"{subject}\n{text}",
+    duplicate = (
+        find_duplicate(
+            customer=customer,
+            requester_email=requester_email,
+            category=kind_of_case,
+            fields=clean_fields,
+            text=f"{subject}\n{text}",
+        )
+        if may_repeat
+        else None
     )
     at = now()
     stored: list[Attachment] = []
     try:
-        with transaction.atomic():
+        with transaction.atomic(savepoint=savepoint):
             ticket = Ticket(
                 customer=customer,
                 channel=channel,
@@ -116,7 +129,7 @@ def open_ticket(
                 priority=decision.priority,
                 requested_priority=decision.requested,
                 language=language or (customer.language if customer else SupportLanguage.EN),
-                team=Team.objects.filter(slug=kind_of_case.team).first(),
+                team=team_of(kind_of_case),
                 duplicate_of=duplicate,
                 created_at=at,
                 awaiting_agent_since=at,
@@ -151,6 +164,30 @@ def open_ticket(
             attachment.file.delete(save=False)
         raise
     return OpenedTicket(ticket, duplicate, decision.granted)
+
+
+# Teams change rarely and every ticket opened needs its category's: each process keeps them
+# this long, and forgets them at once when it saves or deletes one itself.
+TEAM_CACHE_SECONDS = 10.0
+_teams: tuple[float, dict[str, Team]] | None = None
+
+
+def team_of(category: Category) -> Team | None:
+    """The team that handles ``category``'s tickets, if it exists."""
+    global _teams
+    cached = _teams
+    if cached is None or time.monotonic() - cached[0] >= TEAM_CACHE_SECONDS:
+        cached = _teams = (time.monotonic(), {team.slug: team for team in Team.objects.all()})
+    return cached[1].get(category.team)
+
+
+def forget_teams(**_signal: Any) -> None:
+    global _teams
+    _teams = None
+
+
+post_save.connect(forget_teams, sender=Team, dispatch_uid="tickets-forget-teams")
+post_delete.connect(forget_teams, sender=Team, dispatch_uid="tickets-forget-teams-del")
 
 
 def validate_message_text(text: Any) -> str:

@@ -25,7 +25,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import DatabaseError, IntegrityError, transaction
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 
@@ -35,6 +35,7 @@ from kefu.clock import now
 from kefu.errors import ApiError
 from kefu.tickets.actions import post_message
 from kefu.tickets.attachments import store_attachment
+from kefu.tickets.duplicates import OPEN_STATUSES
 from kefu.tickets.models import Author, Channel, Ticket
 from kefu.tickets.opening import MAX_CC, MAX_SUBJECT, open_ticket
 from kefu.tickets.workflow import customer_reply
@@ -199,8 +200,9 @@ def _remember(row: InboundMail, lookups: _Lookups) -> None:
 
 
 class _Lookups:
-    """Per-batch answers: mails already processed (by Message-ID), customers by address, and
-    tickets each sender opened by email in the last hour (kept up to date as the batch goes)."""
+    """Per-batch answers: mails already processed (by Message-ID), customers by address,
+    tickets each sender opened by email in the last hour, and which senders and customers have
+    an open ticket a new one could repeat (all kept up to date as the batch goes)."""
 
     def __init__(self, mails: Sequence[ParsedMail]) -> None:
         ids = [m.message_id for m in mails]
@@ -229,6 +231,30 @@ class _Lookups:
                 .annotate(count=Count("id"))
             )
             self.opened.update({r["sender"]: r["count"] for r in recent})
+        self.with_open: set[str | int] = set()  # addresses and customer ids
+        customer_ids = [customer.pk for customer in self.customers.values()]
+        for start in range(0, max(len(senders), len(customer_ids)), 500):
+            who = Q(requester_email__in=senders[start : start + 500])
+            who |= Q(customer_id__in=customer_ids[start : start + 500])
+            for email, customer_id in Ticket.objects.filter(
+                who, status__in=OPEN_STATUSES, merged_into__isnull=True
+            ).values_list("requester_email", "customer_id"):
+                self.with_open.add(email)
+                if customer_id is not None:
+                    self.with_open.add(customer_id)
+
+    def may_repeat(self, sender: str, customer: Customer | None) -> bool:
+        """Whether a ticket opened now could repeat one of the requester's open tickets (see
+        :func:`~kefu.tickets.duplicates.find_duplicate`, which looks them up by the same
+        address or customer)."""
+        return sender.lower() in self.with_open or (
+            customer is not None and customer.pk in self.with_open
+        )
+
+    def note_open(self, ticket: Ticket) -> None:
+        self.with_open.add(ticket.requester_email)
+        if ticket.customer_id is not None:
+            self.with_open.add(ticket.customer_id)
 
 
 def sender_may_reply(ticket: Ticket, sender: str) -> bool:
@@ -304,7 +330,9 @@ def _process(
     else:
         if refused:
             row.reason = f"sender is not on {refused}"
-        ticket, row.message_seq, row.status = _open_or_append(mail, text, lookups, masked)
+        ticket, row.message_seq, row.status = _open_or_append(
+            mail, text, lookups, masked, grouped=pending is not None
+        )
     row.ticket = ticket
     _store_files(ticket, mail)
     _save(row, pending)
@@ -356,10 +384,11 @@ def _without_secrets(mail: ParsedMail) -> tuple[ParsedMail, list[str]]:
 
 
 def _open_or_append(
-    mail: ParsedMail, text: str, lookups: _Lookups, masked: Sequence[str]
+    mail: ParsedMail, text: str, lookups: _Lookups, masked: Sequence[str], *, grouped: bool
 ) -> tuple[Ticket, int, str]:
     """A new ticket, unless the sender has opened too many this hour: then the mail goes on
-    their latest ticket, unacknowledged (a flood, or a loop with a responder we did not spot)."""
+    their latest ticket, unacknowledged (a flood, or a loop with a responder we did not spot).
+    ``grouped``: in a group's transaction, which any error undoes whole."""
     limit = settings.KEFU_EMAIL_TICKETS_PER_HOUR
     opened = lookups.opened.get(mail.sender, 0)
     if opened >= limit:
@@ -385,7 +414,10 @@ def _open_or_append(
         cc=_cc(mail),
         language=language,
         masked=masked,
+        may_repeat=lookups.may_repeat(mail.sender, customer),
+        savepoint=not grouped,
     )
+    lookups.note_open(result.ticket)
     status = InboundStatus.OPENED if opened < limit else InboundStatus.RATE_LIMITED
     return result.ticket, 1, status  # the opening message is always number 1
 
