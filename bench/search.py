@@ -94,7 +94,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(options: argparse.Namespace, out: Out) -> dict[str, Any]:
-    sizes = sorted(int(s) for s in options.sizes.split(",") if s.strip())
+    sizes = sorted(_size(s) for s in options.sizes.split(",") if s.strip())
     if options.encoder:
         settings.KEFU_ENCODER = options.encoder
     with bench_database() as vendor:
@@ -180,6 +180,12 @@ def _vector_cache_path(option: str) -> Path | None:
     if option == "none":
         return None
     return Path(option) if option else settings.DATA_DIR / "bench-search-vectors.npz"
+
+
+def _size(text: str) -> int:
+    """``"10k"`` or ``"10000"``."""
+    text = text.strip().lower()
+    return int(float(text[:-1]) * 1000) if text.endswith("k") else int(text)
 
 
 def _hold_out(count: int, rng: random.Random) -> list[tuple[str, str, str]]:

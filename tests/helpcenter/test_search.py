@@ -7,6 +7,7 @@ import pytest
 from kefu.helpcenter import actions
 from kefu.helpcenter.models import SynonymGroup
 from kefu.helpcenter.search import engine
+from kefu.helpcenter.search.query import SynonymTable, Vocabulary, parse_query
 
 from .factories import make_article
 
@@ -85,6 +86,33 @@ def test_whole_sentences_find_the_right_demo_article():
     assert "lost-2fa" in slugs(
         "I lost my phone with google authenticator, how do I log in", "en", 3
     )
+
+
+def test_words_the_segmenter_glues_together_are_looked_up_by_their_dictionary_parts():
+    # The segmenter guesses "提的币" is one word; no article has it, but "提" and "币" are known.
+    parsed = parse_query("我提的币怎么还没到", SynonymTable([]), Vocabulary({"提": 3, "币": 9}))
+    words = {term.tokens for term in parsed.terms}
+    assert {("提",), ("币",)} <= words
+    unknown = parse_query("我提的币怎么还没到", SynonymTable([]), Vocabulary({}))
+    assert ("币",) not in {term.tokens for term in unknown.terms}  # only what the index knows
+
+
+DEPOSIT_ONLY = {"deposit-not-credited", "deposit-during-maintenance", "deposit-below-minimum"}
+
+
+def test_a_colloquial_withdrawal_question_finds_withdrawal_articles():
+    found = slugs("我提的币怎么还没到", "zh-hans", 3)
+    assert found and found[0].startswith("withdrawal")
+    assert not DEPOSIT_ONLY & set(found)
+
+
+@pytest.mark.parametrize(
+    ("q", "lang"), [("提现还没到账", "zh-hans"), ("my withdrawal has not arrived yet", "en")]
+)
+def test_a_withdrawal_question_lists_withdrawal_articles_before_deposit_ones(q, lang):
+    found = slugs(q, lang, 5)
+    assert any(slug.startswith("withdrawal") for slug in found[:2])
+    assert not DEPOSIT_ONLY & set(found[:3])
 
 
 def test_snippets_highlight_the_matched_words(wallet_article):

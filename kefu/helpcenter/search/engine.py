@@ -24,11 +24,13 @@ from ..models import (
     SynonymGroup,
 )
 from . import lexical, semantic
+from .direction import Side, side_of
 from .fusion import fuse
 from .indexer import current_generation
 from .query import ParsedQuery, SynonymTable, Vocabulary, parse_query
 from .rerank import CANDIDATES, rerank
 from .snippets import highlight
+from .text import normalize
 
 LANGUAGES = {code for code, _ in SupportLanguage.choices}
 
@@ -161,11 +163,44 @@ def search(
         )
     # Search-as-you-type skips the encoder: half-typed words carry little meaning.
     meaning = None if prefix else semantic.index_for(lang, caches.generation)
-    ranked = (fuse(ranked_lexically, meaning, query) if meaning is not None else ranked_lexically)[
-        :count
-    ]
+    ranked = fuse(ranked_lexically, meaning, query) if meaning is not None else ranked_lexically
+    ranked = _same_direction_first(ranked, side_of(normalize(query)), lang, count)[:count]
     hits = _dress(ranked, lang, parsed)
     return SearchResponse(parsed, hits, round((time.perf_counter() - started) * 1000, 2))
+
+
+# How deep into the ranking a query about deposits (or withdrawals) looks for articles about it
+# to put before those about the other direction.
+DIRECTION_DEPTH = 3
+
+
+def _same_direction_first(
+    ranked: list[tuple[int, float]], side: Side | None, lang: str, count: int
+) -> list[tuple[int, float]]:
+    """A withdrawal question lists withdrawal (and neutral) articles before deposit ones, and
+    the other way round; order is kept otherwise, and scores are left as they were."""
+    if side is None or not ranked:
+        return ranked
+    head = ranked[: count * DIRECTION_DEPTH]
+    titles = _titles([article_id for article_id, _ in head], lang)
+    sides = {article_id: side_of(normalize(title)) for article_id, title in titles.items()}
+    opposite = [pair for pair in head if sides.get(pair[0]) not in (None, side)]
+    if not opposite:
+        return ranked
+    kept = [pair for pair in head if pair not in opposite]
+    return kept + opposite + ranked[len(head) :]
+
+
+def _titles(article_ids: list[int], lang: str) -> dict[int, str]:
+    table = ArticleTranslation._meta.db_table
+    placeholders = ", ".join(["%s"] * len(article_ids))
+    sql = (
+        f"SELECT article_id, title FROM {table} "
+        f"WHERE language = %s AND article_id IN ({placeholders})"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [lang, *article_ids])
+        return dict(cursor.fetchall())
 
 
 def _dress(ranked: list[tuple[int, float]], lang: str, parsed: ParsedQuery) -> list[SearchHit]:

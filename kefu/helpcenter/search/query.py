@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
-from .text import is_latin, tokenize
+from .text import dictionary_words, is_han, is_latin, tokenize
 
 
 @dataclass(frozen=True)
@@ -95,6 +95,11 @@ class Vocabulary:
 SYNONYM_WEIGHT = 0.8
 MAX_SYNONYM_TOKENS = 4
 CORRECTION_WEIGHT = 0.7
+# The dictionary words of a Chinese token the index does not know ("提的币" -> "提", "币"):
+# single characters are weak evidence. With 0.3, "我提的币怎么还没到" finds the withdrawal
+# articles instead of nothing, and held-out recall@5 (1k articles, lexical only) moves by one
+# query of 190 (zh 0.763 -> 0.758); at 0.8 it lost four.
+SPLIT_WEIGHT = 0.3
 
 
 def parse_query(
@@ -126,6 +131,10 @@ def parse_query(
             add(Term(phrase, prefix=True))
             continue
         known = token in vocabulary or phrase in synonyms or not is_latin(token)
+        if is_han(token) and token not in vocabulary and phrase not in synonyms:
+            for word in dictionary_words(token):
+                if word != token and word in vocabulary:
+                    add(Term((word,), weight=SPLIT_WEIGHT))
         if known:
             add(Term(phrase))
         else:

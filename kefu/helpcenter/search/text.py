@@ -81,6 +81,17 @@ def tokenize(text: str) -> list[str]:
     return [t for t in segment(text) if t not in STOPWORDS]
 
 
+def dictionary_words(token: str) -> list[str]:
+    """``token`` split by the dictionary alone, without stop words. The segmenter's guesses at
+    unknown words glue characters together ("我提的币" -> "提的币"), which no article contains;
+    its dictionary words ("提", "币") are what the index knows."""
+    return [w for w in rjieba.cut(token, False) if w.strip() and w not in STOPWORDS]
+
+
+def is_han(token: str) -> bool:
+    return bool(_HAN.search(token))
+
+
 def is_latin(token: str) -> bool:
     return bool(_LATIN.match(token))
 
