@@ -357,8 +357,7 @@ def _post(
         for attachment in stored:
             attachment.file.delete(save=False)
         raise
-    ticket.refresh_from_db(fields=["last_seq", "status"])
-    return message
+    return message  # post_message left ``ticket`` with the row's new number and status
 
 
 def _move(
