@@ -24,6 +24,7 @@ for measurement: ``kefu bench assistant`` removes them from the help center firs
 
 from __future__ import annotations
 
+import copy
 import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -131,6 +132,14 @@ class ArticleMatcher:
         if not rows or not np.concatenate(right).any():
             return None
         return LogisticRegression(C=1.0, max_iter=2000).fit(np.vstack(rows), np.concatenate(right))
+
+    def fresh_copy(self) -> ArticleMatcher:
+        """The same fitted model without what ``learn`` added since, sharing its read-only
+        arrays: retraining on unchanged phrasings would only reproduce them."""
+        twin = copy.copy(self)
+        twin._learned = []
+        twin._lock = threading.Lock()
+        return twin
 
     def learn(self, text: str, label: str) -> None:
         """Remember a new phrasing now; the next ``fit`` makes it part of the model."""

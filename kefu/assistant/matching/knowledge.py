@@ -8,11 +8,13 @@ vectors come from the database cache, so a retrain encodes only new phrasings.
 
 from __future__ import annotations
 
+import hashlib
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+from django.conf import settings
 
 from kefu.helpcenter.models import Article, ArticleStatus
 from kefu.helpcenter.rendering import plain_text
@@ -97,15 +99,39 @@ def training_rows() -> tuple[list[Phrasing], dict[str, str], dict[str, ArticleCa
     return phrasings, bodies, cards
 
 
-def build_knowledge(generation: int) -> Knowledge:
-    phrasings, bodies, cards = training_rows()
-    matcher = None
-    if len({p.label for p in phrasings}) >= 2:
-        encoder = get_encoder()
-        matcher = ArticleMatcher(
+# Fitted matchers by what they were fitted on. A generation that moved without changing what
+# the assistant learns from (an unpublished draft, a category rename, a rolled-back edit) then
+# costs a database read, not seconds of training.
+_FITTED_KEPT = 4
+_fitted: dict[str, ArticleMatcher] = {}
+
+
+def _fingerprint(phrasings: Sequence[Phrasing], bodies: dict[str, str], encoder: str) -> str:
+    digest = hashlib.blake2b(encoder.encode(), digest_size=16)
+    for p in phrasings:
+        digest.update(f"\x1e{p.label}\x1f{p.language}\x1f{p.is_question}\x1f{p.text}".encode())
+    for label in sorted(bodies):
+        digest.update(f"\x1d{label}\x1f{bodies[label]}".encode())
+    return digest.hexdigest()
+
+
+def _fit(phrasings: Sequence[Phrasing], bodies: dict[str, str]) -> ArticleMatcher:
+    encoder = get_encoder()
+    key = _fingerprint(phrasings, bodies, settings.KEFU_ENCODER if encoder else "")
+    if (fitted := _fitted.get(key)) is None:
+        fitted = ArticleMatcher(
             QueryEmbedder(encoder) if encoder is not None else None,
             train_embed=_embed_cached if encoder is not None else None,
         ).fit(phrasings, bodies)
+        while len(_fitted) >= _FITTED_KEPT:
+            _fitted.pop(next(iter(_fitted)))
+        _fitted[key] = fitted
+    return fitted.fresh_copy()
+
+
+def build_knowledge(generation: int) -> Knowledge:
+    phrasings, bodies, cards = training_rows()
+    matcher = _fit(phrasings, bodies) if len({p.label for p in phrasings}) >= 2 else None
     return Knowledge(generation, matcher, cards)
 
 
