@@ -217,9 +217,21 @@ def heartbeat(agent_ids: Iterable[int]) -> None:
         Presence.objects.filter(agent_id__in=ids).update(seen_at=timezone.now())
 
 
-def release_lost_agents(now: datetime | None = None) -> list[int]:
+@dataclass(frozen=True)
+class Released:
+    """What :func:`release_lost_agents` did: the agents it marked offline, and the chats it put
+    back in line, each with the agent it was taken from."""
+
+    agents: list[int]
+    chats: dict[int, int]
+
+    def __bool__(self) -> bool:
+        return bool(self.agents or self.chats)
+
+
+def release_lost_agents(now: datetime | None = None) -> Released:
     """Re-queue, at the front, the chats of agents whose console has been gone for longer than
-    the grace period (or who went offline); returns the re-queued ticket ids."""
+    the grace period (or who went offline)."""
     now = now or timezone.now()
     cutoff = now - timedelta(seconds=settings.KEFU_AGENT_GRACE_SECONDS)
     lost = list(Presence.objects.filter(seen_at__lt=cutoff).exclude(status=PresenceStatus.OFFLINE))
@@ -232,9 +244,12 @@ def release_lost_agents(now: datetime | None = None) -> list[int]:
     orphaned = list(
         Ticket.objects.filter(chat_state=ChatState.ASSIGNED, assignee_id__in=list(gone))
     )
+    chats: dict[int, int] = {}
     for ticket in orphaned:
+        assert ticket.assignee_id is not None  # assigned to one of ``gone``
+        chats[ticket.pk] = ticket.assignee_id
         requeue(ticket, reason="agent_lost", front=True)
-    return [t.pk for t in orphaned]
+    return Released([p.agent_id for p in lost], chats)
 
 
 def customers_present(ticket_ids: set[int], now: datetime | None = None) -> None:

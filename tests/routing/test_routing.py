@@ -306,6 +306,21 @@ def test_overflow_to_the_fallback_queue_after_the_limit_not_before(team):
     assert Event.objects.filter(kind="routing.overflowed", subject_id=str(ticket.pk)).count() == 1
 
 
+def test_an_agent_lost_without_chats_still_refreshes_the_boards(team, queue):
+    """Boards are refreshed by changes only, so losing an idle agent must count as one."""
+    from kefu.connectors.webchat import service as webchat
+    from kefu.connectors.webchat.outbox import CONSOLES
+
+    idle = make_agent("idle", [team], capacity=1)
+    assert webchat.release_lost_agents().items == []
+    gone_since = timezone.now() - timedelta(seconds=settings.KEFU_AGENT_GRACE_SECONDS + 1)
+    Presence.objects.filter(agent=idle).update(seen_at=gone_since)
+
+    assert webchat.release_lost_agents().items == [(CONSOLES, {"type": "refresh"})]
+    assert Presence.objects.get(agent=idle).status == "offline"
+    assert webchat.release_lost_agents().items == []  # told once
+
+
 def test_lost_agent_chats_are_requeued_first_after_the_grace_period(team, queue):
     grace = settings.KEFU_AGENT_GRACE_SECONDS
     lost = make_agent("lost", [team], capacity=1)
@@ -317,12 +332,13 @@ def test_lost_agent_chats_are_requeued_first_after_the_grace_period(team, queue)
     # A normal chat that has waited longer than the orphan.
     older = chat(team, at=orphan.queued_at - timedelta(seconds=100))
 
-    assert services.release_lost_agents(now=seen + timedelta(seconds=grace - 1)) == []
+    assert not services.release_lost_agents(now=seen + timedelta(seconds=grace - 1))
     orphan.refresh_from_db()
     assert orphan.chat_state == ChatState.ASSIGNED and orphan.assignee_id == lost.pk
     assert Presence.objects.get(agent=lost).status == "online"
 
-    assert services.release_lost_agents(now=seen + timedelta(seconds=grace + 1)) == [orphan.pk]
+    released = services.release_lost_agents(now=seen + timedelta(seconds=grace + 1))
+    assert released.agents == [lost.pk] and released.chats == {orphan.pk: lost.pk}
     orphan.refresh_from_db()
     assert orphan.chat_state == ChatState.QUEUED and orphan.assignee_id is None
     assert Presence.objects.get(agent=lost).status == "offline"

@@ -4,6 +4,11 @@ Every few seconds each process refreshes the presence of the agents connected to
 chats of agents gone for longer than the grace period, runs a routing pass (aging and overflow
 change who is next even when nothing else happens) and tells its own customers their place in
 line. Processes share nothing but the database and the channel layer, so any number can run.
+
+The tick runs on the process's one database thread, where every chat message waits its turn,
+so it reads only what changes something. Consoles' boards are refreshed by changes, not by the
+clock: waits and idle times count up in the browser. A refresh of every console every 10 s cost
+1,000 concurrent chats their p99 (240 ms customer to agent, against 62 ms without).
 """
 
 from __future__ import annotations
@@ -24,9 +29,7 @@ logger = logging.getLogger(__name__)
 _customers: dict[int, set[str]] = {}
 _agents: dict[int, set[str]] = {}
 _task: asyncio.Task[None] | None = None
-_ticks = 0
 _told: dict[int, dict[str, Any]] = {}  # the last place-in-line frame sent to each customer
-BOARD_EVERY_TICKS = 5
 
 
 def remember_customer(ticket_id: int, channel: str) -> None:
@@ -70,7 +73,10 @@ async def _run() -> None:
 async def tick() -> None:
     from .consumers import send_outbox
 
-    outbox, places = await database_sync_to_async(_work)(list(_agents), set(_customers))
+    # Only waiting chats need their customer's presence recorded, and a chat is marked present
+    # whenever it is queued: those this process told a place last time, not all of its chats.
+    waiting = {ticket_id for ticket_id in _told if ticket_id in _customers}
+    outbox, places = await database_sync_to_async(_work)(list(_agents), set(_customers), waiting)
     await send_outbox(outbox)
     layer = get_channel_layer()
     assert layer is not None
@@ -85,19 +91,17 @@ async def tick() -> None:
 
 
 def _work(
-    agent_ids: list[int], customers: set[int]
+    agent_ids: list[int], customers: set[int], waiting: set[int]
 ) -> tuple[Outbox, list[tuple[int, dict[str, Any]]]]:
     from kefu.routing import services as routing
 
     routing.heartbeat(agent_ids)
-    routing.customers_present(customers)
+    routing.customers_present(waiting)
     outbox = service.release_lost_agents()
     outbox.extend(service.release_abandoned_chats())
     outbox.extend(service.run_dispatch())
-    global _ticks
-    _ticks += 1
-    if outbox.items or _ticks % BOARD_EVERY_TICKS == 0:
-        outbox.refresh_consoles()  # waits grow even when nothing happens
+    if outbox.items:
+        outbox.refresh_consoles()
     # Only this process's customers, and (in tick) only when their place or estimate changed.
     places = [
         (int(group.split("-")[1]), frame)

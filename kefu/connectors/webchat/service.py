@@ -308,23 +308,15 @@ def release_abandoned_chats() -> Outbox:
 
 def release_lost_agents() -> Outbox:
     outbox = Outbox()
-    previous = dict(
-        Ticket.objects.filter(chat_state=ChatState.ASSIGNED).values_list("pk", "assignee_id")
-    )
-    for ticket_id in routing.release_lost_agents():
-        ticket = Ticket.objects.get(pk=ticket_id)
-        if previous.get(ticket_id):
-            outbox.to_agent(
-                previous[ticket_id],
-                {
-                    "type": "unassigned",
-                    "conversation": str(ticket.public_id),
-                    "reason": "agent_lost",
-                },
-            )
+    released = routing.release_lost_agents()
+    for ticket in Ticket.objects.filter(pk__in=list(released.chats)):
+        outbox.to_agent(
+            released.chats[ticket.pk],
+            {"type": "unassigned", "conversation": str(ticket.public_id), "reason": "agent_lost"},
+        )
         outbox.to_customer(ticket, {"type": "state", "state": ChatState.QUEUED})
-    if outbox.items:
-        outbox.refresh_consoles()
+    if released:
+        outbox.refresh_consoles()  # "agents online" changed even when no chat moved
     return outbox
 
 
