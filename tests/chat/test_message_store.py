@@ -157,3 +157,32 @@ def test_store_writes_what_post_message_would(chat):
     Ticket.objects.filter(pk=chat.pk).update(chat_state=ChatState.ENDED)
     assert store.store(chat, author=Author.CUSTOMER, text="late", client_id="c2") is None
     assert list(Message.objects.filter(ticket=chat).values_list("seq", flat=True)) == [1, 2]
+
+
+def test_a_receipt_in_one_statement_moves_as_record_receipt_does(chat, desk):
+    """Never backwards, never past the last message, and read implies delivered; the same
+    answers as the ORM path for the same receipts."""
+    if connection.vendor != "postgresql":
+        pytest.skip("the one-statement path runs on PostgreSQL only")
+    twin = tickets.open_chat(Customer.objects.create(exchange_uid="twin-1"), "en")
+    assert twin.pk != chat.pk
+    Ticket.objects.filter(pk__in=[chat.pk, twin.pk]).update(last_seq=5)
+    steps = [(2, None), (None, 1), (1, None), (None, 4), (9, None), (None, 3), (None, 9)]
+    for delivered, read in steps:
+        got = store.receipt(chat, Author.CUSTOMER, delivered=delivered, read=read)
+        want = tickets.record_receipt(twin, Author.CUSTOMER, delivered=delivered, read=read)
+        assert got == want
+    assert got == (5, 5)
+    assert store.receipt(chat, Author.AGENT, delivered=None, read=None) is None
+
+
+def test_the_receipt_that_skips_the_disk_wait_is_the_same_statement(chat):
+    if connection.vendor != "postgresql":
+        pytest.skip("the one-statement path runs on PostgreSQL only")
+    Ticket.objects.filter(pk=chat.pk).update(last_seq=3)
+    with connection.cursor() as cursor:
+        params = {"ticket_id": chat.pk, "read": 2, "delivered": 0}
+        cursor.execute(store.receipt_sql("agent", quiet=True), params)
+        assert cursor.fetchone() == (2, 2)
+        cursor.execute("SHOW synchronous_commit")
+        assert cursor.fetchone() == ("off",)  # for this transaction only

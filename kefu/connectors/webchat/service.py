@@ -193,9 +193,7 @@ def _to_queue(ticket: Ticket, *, reason: str, urgent: bool) -> Outbox:
 
 
 def customer_receipt(ticket: Ticket, delivered: Any, read: Any) -> Outbox:
-    delivered_seq, read_seq = tickets.record_receipt(
-        ticket, Author.CUSTOMER, delivered=_seq(delivered), read=_seq(read)
-    )
+    delivered_seq, read_seq = _receipt(ticket, Author.CUSTOMER, _seq(delivered), _seq(read))
     outbox = Outbox()
     outbox.to_staff(
         ticket,
@@ -207,6 +205,14 @@ def customer_receipt(ticket: Ticket, delivered: Any, read: Any) -> Outbox:
         },
     )
     return outbox
+
+
+def _receipt(
+    ticket: Ticket, reader: str, delivered: int | None, read: int | None
+) -> tuple[int, int]:
+    return store.receipt(ticket, reader, delivered=delivered, read=read) or (
+        tickets.record_receipt(ticket, reader, delivered=delivered, read=read)
+    )
 
 
 def _seq(value: Any) -> int | None:
@@ -426,9 +432,7 @@ def render_canned(agent: Agent, ticket: Ticket, reply_id: Any) -> str:
 
 
 def agent_receipt(agent: Agent, ticket: Ticket, delivered: Any, read: Any) -> Outbox:
-    delivered_seq, read_seq = tickets.record_receipt(
-        ticket, Author.AGENT, delivered=_seq(delivered), read=_seq(read)
-    )
+    delivered_seq, read_seq = _receipt(ticket, Author.AGENT, _seq(delivered), _seq(read))
     outbox = Outbox()
     outbox.to_customer(
         ticket,

@@ -8,6 +8,9 @@ same guarantees: numbers without gaps in the order the row lock is granted, a re
 stored once (the unique constraint fails the whole statement, numbers included), nothing stored
 once the chat has ended or, for an agent, once the chat is no longer theirs.
 
+Read receipts take one statement as well (:func:`receipt`), which does not wait for its commit
+to reach the disk.
+
 Only the common case takes this path: a web chat's customer, or the agent it is assigned to,
 sending text with a client id. Anything else — SQLite, other channels (whose messages have
 ``post_save`` work, such as Telegram delivery), internal notes, a supervisor speaking, a refused
@@ -145,3 +148,46 @@ def _execute(params: dict[str, Any]) -> tuple[int, int, str, str, int | None] | 
     with connection.cursor() as cursor:
         cursor.execute(_STORE, params)
         return cursor.fetchone()
+
+
+# A receipt only moves forward, and clients send it again, so it does not wait for its commit to
+# reach the disk: a crash of PostgreSQL may forget the last fraction of a second of receipts,
+# never a message (their commits still wait, and flush whatever receipts came before them).
+# ``set_config(..., true)`` applies to the statement's own transaction only.
+_QUIET = "FROM (SELECT set_config('synchronous_commit', 'off', true)) AS quiet"
+_RECEIPT = """
+UPDATE {ticket} SET
+    {read} = GREATEST({read}, LEAST(%(read)s, last_seq)),
+    {delivered} = GREATEST({delivered}, LEAST(%(delivered)s, last_seq), {read},
+                           LEAST(%(read)s, last_seq))
+{quiet}
+WHERE id = %(ticket_id)s
+RETURNING {delivered}, {read}
+"""
+
+
+def receipt_sql(prefix: str, *, quiet: bool) -> str:
+    return _RECEIPT.format(
+        ticket=_TICKET,
+        read=f"{prefix}_read_seq",
+        delivered=f"{prefix}_delivered_seq",
+        quiet=_QUIET if quiet else "",
+    )
+
+
+def receipt(
+    ticket: Ticket, reader: str, *, delivered: int | None, read: int | None
+) -> tuple[int, int] | None:
+    """``record_receipt``'s (delivered, read) in one statement, or ``None`` off PostgreSQL."""
+    if connection.vendor != "postgresql" or (delivered is None and read is None):
+        return None
+    prefix = "customer" if reader == Author.CUSTOMER else "agent"
+    # Inside a caller's transaction its commit is not this statement's to relax.
+    sql = receipt_sql(prefix, quiet=not connection.in_atomic_block)
+    with connection.cursor() as cursor:
+        params = {"ticket_id": ticket.pk, "read": read or 0, "delivered": delivered or 0}
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    if row is None:
+        raise Ticket.DoesNotExist
+    return int(row[0]), int(row[1])
