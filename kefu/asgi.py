@@ -15,6 +15,7 @@ from django.core.asgi import get_asgi_application
 django_asgi = get_asgi_application()
 
 from kefu.jobs.lifespan import with_jobs  # noqa: E402
+from kefu.memory import settle_after_start_up  # noqa: E402
 from kefu.sockets import websocket_urlpatterns  # noqa: E402
 from kefu.trust.logs import install_on_server_loggers  # noqa: E402
 
@@ -32,3 +33,5 @@ application = with_jobs(
         }
     )
 )
+
+settle_after_start_up()  # last: everything loaded so far lives as long as the process
