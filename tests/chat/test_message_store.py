@@ -110,16 +110,7 @@ def chat(desk) -> Ticket:  # type: ignore[no-untyped-def]
     return ticket
 
 
-def test_store_leaves_other_databases_to_post_message(chat):
-    if connection.vendor == "postgresql":
-        pytest.skip("the one-statement path runs on PostgreSQL")
-    assert store.store(chat, author=Author.CUSTOMER, text="hi", client_id="c1") is None
-    assert chat.last_seq == 0
-
-
 def test_store_writes_what_post_message_would(chat):
-    if connection.vendor != "postgresql":
-        pytest.skip("the one-statement path runs on PostgreSQL only")
     sam = Agent.objects.get(username="agent.sam")
     chen = Agent.objects.get(username="agent.chen")
 

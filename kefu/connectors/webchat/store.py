@@ -1,4 +1,5 @@
-"""A live-chat message stored in one statement on PostgreSQL.
+"""A live-chat message stored in one statement on PostgreSQL (two, in one transaction, on
+SQLite).
 
 :func:`kefu.tickets.actions.post_message` takes five round trips (BEGIN, lock the ticket, insert
 the message, advance the ticket, COMMIT), and every one of them waits for the single thread on
@@ -12,7 +13,7 @@ Read receipts take one statement as well (:func:`receipt`), which does not wait 
 to reach the disk.
 
 Only the common case takes this path: a web chat's customer, or the agent it is assigned to,
-sending text with a client id. Anything else — SQLite, other channels (whose messages have
+sending text with a client id. Anything else — another database, other channels (whose messages have
 ``post_save`` work, such as Telegram delivery), internal notes, a supervisor speaking, a refused
 condition — returns ``None`` and goes through ``post_message``, which then answers exactly as
 before (an error, or the message stored earlier under that client id).
@@ -65,10 +66,32 @@ WITH t AS (
 SELECT m.id, m.seq, t.status, t.chat_state, t.assignee_id FROM m, t
 """
 
+# SQLite has no UPDATE inside WITH: the same two steps as two statements in one transaction
+# (BEGIN IMMEDIATE there, so the number is taken under the write lock).
+_ADVANCE = f"""
+UPDATE {_TICKET}
+SET last_seq = last_seq + 1,
+    updated_at = %(now)s,
+    status = CASE WHEN %(customer)s AND status = %(pending)s THEN %(open)s ELSE status END
+WHERE id = %(ticket)s
+  AND channel = %(chat)s
+  AND chat_state <> %(ended)s
+  AND (%(mine)s IS NULL OR assignee_id = %(mine)s)
+RETURNING last_seq, status, chat_state, assignee_id
+"""
+_INSERT = f"""
+INSERT INTO {_MESSAGE}
+    (ticket_id, seq, author, agent_id, text, internal, kind, channel, client_id, attachment_id,
+     created_at)
+VALUES (%(ticket)s, %(seq)s, %(author)s, %(agent)s, %(text)s, FALSE, '', %(chat)s, %(client_id)s,
+        %(attachment)s, %(now)s)
+RETURNING id
+"""
+
 
 def applies(ticket: Ticket, client_id: str) -> bool:
     return (
-        connection.vendor == "postgresql"
+        connection.vendor in ("postgresql", "sqlite")
         and ticket.channel == Channel.CHAT
         and 0 < len(client_id) <= MAX_CLIENT_ID
     )
@@ -145,9 +168,21 @@ def store(
 
 
 def _execute(params: dict[str, Any]) -> tuple[int, int, str, str, int | None] | None:
-    with connection.cursor() as cursor:
-        cursor.execute(_STORE, params)
-        return cursor.fetchone()
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(_STORE, params)
+            return cursor.fetchone()
+    # Stored as Django stores it (naive UTC text on SQLite).
+    params = {**params, "now": connection.ops.adapt_datetimefield_value(params["now"])}
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(_ADVANCE, params)
+        advanced = cursor.fetchone()
+        if advanced is None:
+            return None
+        seq, status, chat_state, assignee_id = advanced
+        cursor.execute(_INSERT, {**params, "seq": seq})
+        (message_id,) = cursor.fetchone()
+    return message_id, seq, status, chat_state, assignee_id
 
 
 # A receipt only moves forward, and clients send it again, so it does not wait for its commit to
