@@ -153,8 +153,6 @@ def test_store_writes_what_post_message_would(chat):
 def test_a_receipt_in_one_statement_moves_as_record_receipt_does(chat, desk):
     """Never backwards, never past the last message, and read implies delivered; the same
     answers as the ORM path for the same receipts."""
-    if connection.vendor != "postgresql":
-        pytest.skip("the one-statement path runs on PostgreSQL only")
     twin = tickets.open_chat(Customer.objects.create(exchange_uid="twin-1"), "en")
     assert twin.pk != chat.pk
     Ticket.objects.filter(pk__in=[chat.pk, twin.pk]).update(last_seq=5)

@@ -9,8 +9,8 @@ same guarantees: numbers without gaps in the order the row lock is granted, a re
 stored once (the unique constraint fails the whole statement, numbers included), nothing stored
 once the chat has ended or, for an agent, once the chat is no longer theirs.
 
-Read receipts take one statement as well (:func:`receipt`), which does not wait for its commit
-to reach the disk.
+Read receipts take one statement as well (:func:`receipt`), which on PostgreSQL does not wait
+for its commit to reach the disk.
 
 Only the common case takes this path: a web chat's customer, or the agent it is assigned to,
 sending text with a client id. Anything else — another database, other channels (whose messages have
@@ -190,11 +190,12 @@ def _execute(params: dict[str, Any]) -> tuple[int, int, str, str, int | None] | 
 # never a message (their commits still wait, and flush whatever receipts came before them).
 # ``set_config(..., true)`` applies to the statement's own transaction only.
 _QUIET = "FROM (SELECT set_config('synchronous_commit', 'off', true)) AS quiet"
+# SQLite names GREATEST and LEAST max and min.
 _RECEIPT = """
 UPDATE {ticket} SET
-    {read} = GREATEST({read}, LEAST(%(read)s, last_seq)),
-    {delivered} = GREATEST({delivered}, LEAST(%(delivered)s, last_seq), {read},
-                           LEAST(%(read)s, last_seq))
+    {read} = {greatest}({read}, {least}(%(read)s, last_seq)),
+    {delivered} = {greatest}({delivered}, {least}(%(delivered)s, last_seq), {read},
+                             {least}(%(read)s, last_seq))
 {quiet}
 WHERE id = %(ticket_id)s
 RETURNING {delivered}, {read}
@@ -202,19 +203,23 @@ RETURNING {delivered}, {read}
 
 
 def receipt_sql(prefix: str, *, quiet: bool) -> str:
+    postgresql = connection.vendor == "postgresql"
     return _RECEIPT.format(
         ticket=_TICKET,
         read=f"{prefix}_read_seq",
         delivered=f"{prefix}_delivered_seq",
-        quiet=_QUIET if quiet else "",
+        greatest="GREATEST" if postgresql else "max",
+        least="LEAST" if postgresql else "min",
+        quiet=_QUIET if quiet and postgresql else "",
     )
 
 
 def receipt(
     ticket: Ticket, reader: str, *, delivered: int | None, read: int | None
 ) -> tuple[int, int] | None:
-    """``record_receipt``'s (delivered, read) in one statement, or ``None`` off PostgreSQL."""
-    if connection.vendor != "postgresql" or (delivered is None and read is None):
+    """``record_receipt``'s (delivered, read) in one statement, or ``None`` for another
+    database (or nothing to record)."""
+    if connection.vendor not in ("postgresql", "sqlite") or (delivered is None and read is None):
         return None
     prefix = "customer" if reader == Author.CUSTOMER else "agent"
     # Inside a caller's transaction its commit is not this statement's to relax.
