@@ -41,20 +41,23 @@ from kefu.tickets.models import (
 _TICKET = Ticket._meta.db_table
 _MESSAGE = Message._meta.db_table
 
-# The ticket row is updated (and so locked) first; the insert reads its new number. ``mine`` is
-# the agent's condition: NULL for the customer, who may write while the chat is not ended.
+# The ticket row is updated (and so locked) first; the message takes its new number. ``mine``
+# is the agent's condition: NULL for the customer, who may write while the chat is not ended.
+_ADVANCE = f"""
+UPDATE {_TICKET}
+SET last_seq = last_seq + 1,
+    updated_at = %(now)s,
+    status = CASE WHEN %(customer)s AND status = %(pending)s THEN %(open)s ELSE status END
+WHERE id = %(ticket)s
+  AND channel = %(chat)s
+  AND chat_state <> %(ended)s
+  AND (CAST(%(mine)s AS bigint) IS NULL OR assignee_id = CAST(%(mine)s AS bigint))
+RETURNING id, last_seq, status, chat_state, assignee_id
+"""
+
+# PostgreSQL: both steps in one statement that commits on its own.
 _STORE = f"""
-WITH t AS (
-    UPDATE {_TICKET}
-    SET last_seq = last_seq + 1,
-        updated_at = %(now)s,
-        status = CASE WHEN %(customer)s AND status = %(pending)s THEN %(open)s ELSE status END
-    WHERE id = %(ticket)s
-      AND channel = %(chat)s
-      AND chat_state <> %(ended)s
-      AND (%(mine)s::bigint IS NULL OR assignee_id = %(mine)s::bigint)
-    RETURNING id, last_seq, status, chat_state, assignee_id
-), m AS (
+WITH t AS ({_ADVANCE}), m AS (
     INSERT INTO {_MESSAGE}
         (ticket_id, seq, author, agent_id, text, internal, kind, channel, client_id,
          attachment_id, created_at)
@@ -68,17 +71,6 @@ SELECT m.id, m.seq, t.status, t.chat_state, t.assignee_id FROM m, t
 
 # SQLite has no UPDATE inside WITH: the same two steps as two statements in one transaction
 # (BEGIN IMMEDIATE there, so the number is taken under the write lock).
-_ADVANCE = f"""
-UPDATE {_TICKET}
-SET last_seq = last_seq + 1,
-    updated_at = %(now)s,
-    status = CASE WHEN %(customer)s AND status = %(pending)s THEN %(open)s ELSE status END
-WHERE id = %(ticket)s
-  AND channel = %(chat)s
-  AND chat_state <> %(ended)s
-  AND (%(mine)s IS NULL OR assignee_id = %(mine)s)
-RETURNING last_seq, status, chat_state, assignee_id
-"""
 _INSERT = f"""
 INSERT INTO {_MESSAGE}
     (ticket_id, seq, author, agent_id, text, internal, kind, channel, client_id, attachment_id,
@@ -179,7 +171,7 @@ def _execute(params: dict[str, Any]) -> tuple[int, int, str, str, int | None] | 
         advanced = cursor.fetchone()
         if advanced is None:
             return None
-        seq, status, chat_state, assignee_id = advanced
+        _ticket, seq, status, chat_state, assignee_id = advanced
         cursor.execute(_INSERT, {**params, "seq": seq})
         (message_id,) = cursor.fetchone()
     return message_id, seq, status, chat_state, assignee_id
