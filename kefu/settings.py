@@ -153,6 +153,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # Frames a socket may have waiting before the channel layer drops more (its default is 100,
 # which a console can exceed in a burst of hand-overs).
 CHANNEL_CAPACITY = 1000
+# Seconds a channel layer read may take: its blocking pop's 5 s, with room to spare.
+CHANNEL_READ_TIMEOUT = 30
 if REDIS_URL:
     CACHES = {
         "default": {
@@ -165,9 +167,18 @@ if REDIS_URL:
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
             "CONFIG": {
-                # redis-py refuses (rather than waits) beyond its pool size: size it for
-                # every socket of a busy process.
-                "hosts": [{"address": REDIS_URL, "max_connections": 5000}],
+                "hosts": [
+                    {
+                        "address": REDIS_URL,
+                        # redis-py refuses (rather than waits) beyond its pool size: size it
+                        # for every socket of a busy process.
+                        "max_connections": 5000,
+                        # Each socket waits for its next frame in a 5 s blocking pop; redis-py
+                        # 8 gives up on any read after 5 s by default, which closed every chat
+                        # left idle that long. A read still fails when Redis stops answering.
+                        "socket_timeout": CHANNEL_READ_TIMEOUT,
+                    }
+                ],
                 "prefix": os.environ.get("KEFU_CHANNEL_PREFIX", "kefu"),
                 "capacity": CHANNEL_CAPACITY,
             },

@@ -11,6 +11,7 @@ from typing import Any
 
 import channels.db
 import pytest
+from channels.layers import channel_layers
 from channels.testing import WebsocketCommunicator
 from django.test import override_settings
 
@@ -36,6 +37,16 @@ def keep_test_connection(monkeypatch):  # type: ignore[no-untyped-def]
     Inside the test's transaction that really closes the connection on PostgreSQL (SQLite's
     in-memory test database ignores ``close``), so the scaled mode would lose the test data."""
     monkeypatch.setattr(channels.db, "close_old_connections", lambda: None)
+
+
+@pytest.fixture(autouse=True)
+def fresh_channel_layer():  # type: ignore[no-untyped-def]
+    """Every test runs its sockets in an event loop of its own. A test that fails while a socket
+    is reading leaves the Redis layer's receive state bound to that closed loop, which would
+    fail every test after it; a layer per test keeps a failure to its own test."""
+    channel_layers.backends.clear()
+    yield
+    channel_layers.backends.clear()
 
 
 @pytest.fixture
