@@ -81,31 +81,45 @@ def evaluate_intents(
         result["oos_recall"] = round(hits / len(oos), 4) if oos else None
         result["oos_precision"] = round(hits / len(flagged), 4) if flagged else None
     if oos_label is not None:
-        result["sweep"] = _sweep(truth, [p.label for p in predictions], confidences)
+        labels = [p.label for p in predictions]
+        result["sweep"] = _sweep(truth, labels, confidences)
+        result["at_oos_recall_0_8"] = _operating_point(truth, labels, confidences, 0.8)
     result["learn_ms"] = _time_learning(classifier, test, threshold)
     return result
 
 
 def _sweep(truth: list[str], labels: list[str], confidences: list[float]) -> list[dict[str, float]]:
     """In-scope accuracy and out-of-scope recall at other thresholds, to choose one."""
-    rows = []
-    for step in range(1, 10):
-        threshold = step / 10
-        answered = [c >= threshold for c in confidences]
-        inside = [i for i, t in enumerate(truth) if t != OUT_OF_SCOPE]
-        outside = [i for i, t in enumerate(truth) if t == OUT_OF_SCOPE]
-        rows.append(
-            {
-                "threshold": threshold,
-                "in_scope_accuracy": round(
-                    sum(answered[i] and labels[i] == truth[i] for i in inside) / len(inside), 4
-                ),
-                "oos_recall": round(sum(not answered[i] for i in outside) / len(outside), 4)
-                if outside
-                else 0.0,
-            }
-        )
-    return rows
+    return [_at(step / 10, truth, labels, confidences) for step in range(1, 10)]
+
+
+def _operating_point(
+    truth: list[str], labels: list[str], confidences: list[float], oos_recall: float
+) -> dict[str, float] | None:
+    """The lowest threshold (in steps of 0.01) that rejects ``oos_recall`` of the out-of-scope
+    rows, with the in-scope accuracy left there: the best one threshold can do for both."""
+    for step in range(1, 101):
+        point = _at(step / 100, truth, labels, confidences)
+        if point["oos_recall"] >= oos_recall:
+            return point
+    return None
+
+
+def _at(
+    threshold: float, truth: list[str], labels: list[str], confidences: list[float]
+) -> dict[str, float]:
+    answered = [c >= threshold for c in confidences]
+    inside = [i for i, t in enumerate(truth) if t != OUT_OF_SCOPE]
+    outside = [i for i, t in enumerate(truth) if t == OUT_OF_SCOPE]
+    return {
+        "threshold": threshold,
+        "in_scope_accuracy": round(
+            sum(answered[i] and labels[i] == truth[i] for i in inside) / len(inside), 4
+        ),
+        "oos_recall": round(sum(not answered[i] for i in outside) / len(outside), 4)
+        if outside
+        else 0.0,
+    }
 
 
 def _time_learning(
