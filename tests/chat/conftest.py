@@ -42,8 +42,9 @@ def keep_test_connection(monkeypatch):  # type: ignore[no-untyped-def]
 @pytest.fixture(autouse=True)
 def fresh_channel_layer():  # type: ignore[no-untyped-def]
     """Every test runs its sockets in an event loop of its own. A test that fails while a socket
-    is reading leaves the Redis layer's receive state bound to that closed loop, which would
-    fail every test after it; a layer per test keeps a failure to its own test."""
+    is reading can leave a layer's receive state bound to that closed loop (Redis's list-based
+    layer did), which would fail every test after it; a layer per test keeps a failure to its
+    own test."""
     channel_layers.backends.clear()
     yield
     channel_layers.backends.clear()

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
-from asgiref.sync import async_to_sync
+from asgiref.sync import async_to_sync, sync_to_async
 from channels.layers import get_channel_layer
 from django.test import Client
 
@@ -164,14 +164,23 @@ def test_a_customer_still_in_the_chat_sees_the_notice_at_once(
     conversation.state = {"facts": [{"kind": "network", "value": "TRC20"}]}
     conversation.save(update_fields=["state"])
     chat = open_chat(customer, "en", conversation)
-    layer = get_channel_layer()
-    assert layer is not None
-    channel = async_to_sync(layer.new_channel)()
-    async_to_sync(layer.group_add)(customer_group(chat.pk), channel)
     incident = open_trc20()
-    with django_capture_on_commit_callbacks(execute=True):
-        resolve(incident, messages=RESOLVED, by=supervisor)
-    frame = async_to_sync(layer.receive)(channel)["frame"]
+
+    def resolve_it() -> None:
+        with django_capture_on_commit_callbacks(execute=True):
+            resolve(incident, messages=RESOLVED, by=supervisor)
+
+    async def listen_while_resolved() -> dict[str, Any]:
+        # One event loop throughout, as a socket has: the Redis pub/sub layer is per loop.
+        layer = get_channel_layer()
+        assert layer is not None
+        channel = await layer.new_channel()
+        await layer.group_add(customer_group(chat.pk), channel)
+        await sync_to_async(resolve_it)()
+        frame: dict[str, Any] = (await layer.receive(channel))["frame"]
+        await layer.group_discard(customer_group(chat.pk), channel)
+        return frame
+
+    frame = async_to_sync(listen_while_resolved)()
     assert frame["type"] == "message" and frame["kind"] == "incident"
     assert "back to normal" in frame["text"] and frame["seq"] == chat.messages.get().seq
-    async_to_sync(layer.group_discard)(customer_group(chat.pk), channel)

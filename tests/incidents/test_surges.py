@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
-from asgiref.sync import async_to_sync
+from asgiref.sync import async_to_sync, sync_to_async
 from channels.layers import get_channel_layer
 
 from kefu.accounts.models import Agent, Customer
@@ -183,18 +183,28 @@ def test_a_cluster_an_ongoing_incident_covers_raises_nothing(db: None, superviso
 def test_new_alerts_are_pushed_to_supervisors_consoles(
     db: None, supervisor: Agent, django_capture_on_commit_callbacks: Any
 ) -> None:
-    layer = get_channel_layer()
-    assert layer is not None
-    channel = async_to_sync(layer.new_channel)()
-    async_to_sync(layer.group_add)(agent_group(supervisor.pk), channel)
     asked(9, intent="deposit", networks=["TRC20"])
-    with django_capture_on_commit_callbacks(execute=True):
-        scan(NOW)
-    event = async_to_sync(layer.receive)(channel)
+
+    def scan_now() -> None:
+        with django_capture_on_commit_callbacks(execute=True):
+            scan(NOW)
+
+    async def listen_while_scanned() -> dict[str, Any]:
+        # One event loop throughout, as a console's socket has: the Redis pub/sub layer is per
+        # loop.
+        layer = get_channel_layer()
+        assert layer is not None
+        channel = await layer.new_channel()
+        await layer.group_add(agent_group(supervisor.pk), channel)
+        await sync_to_async(scan_now)()
+        event: dict[str, Any] = await layer.receive(channel)
+        await layer.group_discard(agent_group(supervisor.pk), channel)
+        return event
+
+    event = async_to_sync(listen_while_scanned)()
     [pushed] = event["frame"]["alerts"]
     assert event["frame"]["type"] == "surge_alert" and pushed["count"] == 9
     assert pushed["label"] == "Deposits not credited · TRC20"
-    async_to_sync(layer.group_discard)(agent_group(supervisor.pk), channel)
 
 
 def test_an_alert_suggests_a_ready_incident(db: None) -> None:
