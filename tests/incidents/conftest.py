@@ -7,6 +7,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from asgiref.sync import async_to_sync, sync_to_async
+from channels.layers import get_channel_layer
 
 from kefu import clock
 from kefu.accounts.demo_data import load_demo_accounts
@@ -77,3 +79,20 @@ def open_trc20(supervisor: Agent) -> Callable[..., Incident]:
         return open_incident(trc20_draft(**changes), by=supervisor)
 
     return make
+
+
+def heard_by(group: str, action: Callable[[], None]) -> dict[str, Any]:
+    """The first layer message ``group`` gets while ``action`` runs, heard in one event loop as
+    a socket hears it (the Redis pub/sub layer is per loop)."""
+
+    async def listen() -> dict[str, Any]:
+        layer = get_channel_layer()
+        assert layer is not None
+        channel = await layer.new_channel()
+        await layer.group_add(group, channel)
+        await sync_to_async(action)()
+        event: dict[str, Any] = await layer.receive(channel)
+        await layer.group_discard(group, channel)
+        return event
+
+    return async_to_sync(listen)()

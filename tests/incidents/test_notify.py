@@ -8,8 +8,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
-from asgiref.sync import async_to_sync, sync_to_async
-from channels.layers import get_channel_layer
 from django.test import Client
 
 from kefu import clock
@@ -29,7 +27,7 @@ from kefu.tickets.timeline import conversation
 from kefu.tickets.workflow import change_status
 
 from ..staff import sign_in
-from .conftest import RESOLVED
+from .conftest import RESOLVED, heard_by
 
 pytestmark = pytest.mark.usefixtures("frozen")
 TX = "0x" + "cd" * 32
@@ -170,17 +168,6 @@ def test_a_customer_still_in_the_chat_sees_the_notice_at_once(
         with django_capture_on_commit_callbacks(execute=True):
             resolve(incident, messages=RESOLVED, by=supervisor)
 
-    async def listen_while_resolved() -> dict[str, Any]:
-        # One event loop throughout, as a socket has: the Redis pub/sub layer is per loop.
-        layer = get_channel_layer()
-        assert layer is not None
-        channel = await layer.new_channel()
-        await layer.group_add(customer_group(chat.pk), channel)
-        await sync_to_async(resolve_it)()
-        frame: dict[str, Any] = (await layer.receive(channel))["frame"]
-        await layer.group_discard(customer_group(chat.pk), channel)
-        return frame
-
-    frame = async_to_sync(listen_while_resolved)()
+    frame = heard_by(customer_group(chat.pk), resolve_it)["frame"]
     assert frame["type"] == "message" and frame["kind"] == "incident"
     assert "back to normal" in frame["text"] and frame["seq"] == chat.messages.get().seq

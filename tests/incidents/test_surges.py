@@ -8,8 +8,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
-from asgiref.sync import async_to_sync, sync_to_async
-from channels.layers import get_channel_layer
 
 from kefu.accounts.models import Agent, Customer
 from kefu.assistant.models import Conversation, Turn
@@ -25,7 +23,7 @@ from kefu.insights.incidents.surges import (
 )
 from kefu.tickets.models import Message, Ticket
 
-from .conftest import MONDAY, trc20_draft
+from .conftest import MONDAY, heard_by, trc20_draft
 
 NOW = MONDAY
 pytestmark = pytest.mark.usefixtures("desk")
@@ -189,19 +187,7 @@ def test_new_alerts_are_pushed_to_supervisors_consoles(
         with django_capture_on_commit_callbacks(execute=True):
             scan(NOW)
 
-    async def listen_while_scanned() -> dict[str, Any]:
-        # One event loop throughout, as a console's socket has: the Redis pub/sub layer is per
-        # loop.
-        layer = get_channel_layer()
-        assert layer is not None
-        channel = await layer.new_channel()
-        await layer.group_add(agent_group(supervisor.pk), channel)
-        await sync_to_async(scan_now)()
-        event: dict[str, Any] = await layer.receive(channel)
-        await layer.group_discard(agent_group(supervisor.pk), channel)
-        return event
-
-    event = async_to_sync(listen_while_scanned)()
+    event = heard_by(agent_group(supervisor.pk), scan_now)
     [pushed] = event["frame"]["alerts"]
     assert event["frame"]["type"] == "surge_alert" and pushed["count"] == 9
     assert pushed["label"] == "Deposits not credited · TRC20"
