@@ -128,10 +128,8 @@ def test_eval_reports_accuracy_and_how_well_it_rejects_out_of_scope_rows(tmp_pat
     )
     out = io.StringIO()
 
-    call_command(
-        "assistant", "eval", "--train", str(train), "--test", str(test),
-        "--oos-label", "unseen", "--threshold", "0.5", "--json", stdout=out,
-    )  # fmt: skip
+    arguments = ["--train", str(train), "--test", str(test), "--oos-label", "unseen"]
+    call_command("assistant", "eval", *arguments, "--threshold", "0.5", "--json", stdout=out)
 
     result = json.loads(out.getvalue().strip().splitlines()[-1])
     assert result["test_rows"] == len(IN_SCOPE) + len(OUT_OF_SCOPE_ROWS)
