@@ -334,6 +334,9 @@ KEFU_ROUTING_TICK_SECONDS = float(os.environ.get("KEFU_ROUTING_TICK_SECONDS", "2
 # Chat limits: message length (characters) and attachment size (bytes) and sides (pixels).
 KEFU_CHAT_MAX_MESSAGE = 2000
 KEFU_CHAT_MAX_FRAME = 16 * 1024
+# Scaled mode: chat messages and read receipts are stored from the event loop on a connection
+# of its own (kefu/connectors/webchat/on_loop.py) instead of on the database thread.
+KEFU_CHAT_ON_LOOP = _env_bool("KEFU_CHAT_ON_LOOP", True)
 KEFU_ATTACHMENT_MAX_BYTES = int(os.environ.get("KEFU_ATTACHMENT_MAX_BYTES", str(5 * 1024 * 1024)))
 KEFU_ATTACHMENT_MAX_SIDE = 8000
 # Origins of the exchange's pages that embed the widget from another domain ("*" for any).

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.test import override_settings
 
 from kefu.assistant.matching import knowledge
+from kefu.connectors.webchat import on_loop
 from kefu.helpcenter.demo_data import load_demo_helpcenter
 from kefu.helpcenter.search import engine, vector_file
 from kefu.helpcenter.search.indexer import current_generation
@@ -70,3 +71,11 @@ def admin_client(client, admin_user):  # type: ignore[no-untyped-def]
     from .staff import sign_in
 
     return sign_in(client, admin_user)
+
+
+@pytest.fixture(autouse=True)
+def loop_connections_closed() -> Iterator[None]:
+    """Each test runs its sockets in an event loop of its own, and scaled mode's chat opens a
+    database connection per loop: closed after the test, so none outlives its loop."""
+    yield
+    on_loop.disconnect_all()

@@ -25,11 +25,11 @@ from kefu.accounts.models import Agent
 from kefu.accounts.staff_session import TOUCH_EVERY, socket_activity, socket_may_connect
 from kefu.clock import now as desk_now
 from kefu.errors import ApiError
-from kefu.tickets.models import ChatState, Ticket
+from kefu.tickets.models import Author, ChatState, Ticket
 from kefu.trust import access, ratelimit
 from kefu.trust.audit import scope_ip
 
-from . import clock, service
+from . import clock, on_loop, service
 from .frames import conversation_token
 from .outbox import CONSOLES, Outbox, agent_group, customer_group, staff_group
 
@@ -246,9 +246,10 @@ class CustomerConsumer(ChatSocket):
             ip=ratelimit.client_address(client[0] if client else None),
             customer=ticket.customer_id or f"chat-{ticket.pk}",
         )
-        message, created, outbox = await database_sync_to_async(service.customer_message)(
-            ticket, frame.get("text"), frame.get("client_id"), frame.get("attachment")
-        )
+        args = (ticket, frame.get("text"), frame.get("client_id"), frame.get("attachment"))
+        message, created, outbox = await on_loop.customer_message(
+            *args
+        ) or await database_sync_to_async(service.customer_message)(*args)
         await self.send_frame({"type": "ack", "client_id": message.client_id, "seq": message.seq})
         await send_outbox(outbox)
         # The state is the stored row's as of this message: no read to learn that a person has
@@ -267,15 +268,16 @@ class CustomerConsumer(ChatSocket):
         await send_outbox(_typing(ticket, "customer", bool(frame.get("active"))))
 
     async def on_delivered(self, frame: dict[str, Any]) -> None:
-        ticket = self.require_chat()
-        await send_outbox(
-            await database_sync_to_async(service.customer_receipt)(ticket, frame.get("seq"), None)
-        )
+        await self._receipt(delivered=frame.get("seq"))
 
     async def on_read(self, frame: dict[str, Any]) -> None:
+        await self._receipt(read=frame.get("seq"))
+
+    async def _receipt(self, *, delivered: Any = None, read: Any = None) -> None:
         ticket = self.require_chat()
         await send_outbox(
-            await database_sync_to_async(service.customer_receipt)(ticket, None, frame.get("seq"))
+            await on_loop.receipt(ticket, Author.CUSTOMER, delivered, read)
+            or await database_sync_to_async(service.customer_receipt)(ticket, delivered, read)
         )
 
     async def on_end(self, frame: dict[str, Any]) -> None:
@@ -511,7 +513,12 @@ class ConsoleConsumer(ChatSocket):
                 internal=internal,
             )
 
-        message, _created, outbox = await database_sync_to_async(say)()
+        fast = (
+            None
+            if known is None
+            else await on_loop.agent_message(agent, known, text, frame.get("client_id"))
+        )
+        message, _created, outbox = fast or await database_sync_to_async(say)()
         await self.send_frame(
             {
                 "type": "ack",
@@ -542,7 +549,10 @@ class ConsoleConsumer(ChatSocket):
         def receipt() -> Outbox:
             return service.agent_receipt(agent, known or self.ticket_for(frame), delivered, read)
 
-        await send_outbox(await database_sync_to_async(receipt)())
+        fast = (
+            None if known is None else await on_loop.receipt(known, Author.AGENT, delivered, read)
+        )
+        await send_outbox(fast or await database_sync_to_async(receipt)())
 
     async def on_transfer(self, frame: dict[str, Any]) -> None:
         assert self.agent is not None

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from kefu.tickets.models import Message, Ticket
+from kefu.tickets.models import Author, Message, Ticket
 
 from .frames import conversation_token, message_frame
 
@@ -46,12 +46,20 @@ class Outbox:
         self.items.append((agent_group(agent_id), frame))
 
     def message(self, ticket: Ticket, message: Message) -> None:
+        """The author's own side hears of a message first. The other side may answer within
+        milliseconds, from another process; had its answer reached the author's sockets before
+        their own message, they would see a gap and read the missing message back from the
+        database."""
         frame = message_frame(
             message, conversation=str(ticket.public_id), token=conversation_token(ticket)
         )
-        self.items.append((staff_group(ticket.pk), frame))
-        if not message.internal:
-            self.items.append((customer_group(ticket.pk), frame))
+        staff = (staff_group(ticket.pk), frame)
+        if message.internal:
+            self.items.append(staff)
+        elif message.author == Author.CUSTOMER:
+            self.items.extend([(customer_group(ticket.pk), frame), staff])
+        else:
+            self.items.extend([staff, (customer_group(ticket.pk), frame)])
 
     def refresh_consoles(self) -> None:
         if (CONSOLES, {"type": "refresh"}) not in self.items:

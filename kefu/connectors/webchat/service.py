@@ -81,9 +81,7 @@ def backlog(ticket: Ticket, after: int, *, staff: bool) -> list[dict[str, Any]]:
 def customer_message(
     ticket: Ticket, text: Any, client_id: Any, attachment_id: Any = None
 ) -> tuple[Message, bool, Outbox]:
-    outbox = Outbox()
-    if not isinstance(client_id, str) or not client_id:
-        raise ApiError("invalid_client_id", "Every message needs a client_id.")
+    client_id = valid_client_id(client_id)
     attachment = _own_attachment(ticket, attachment_id)
     text = tickets.validate_text(text, allow_empty=attachment is not None)
     masked, secrets = mask_secrets(text)
@@ -98,7 +96,19 @@ def customer_message(
         guard=_chat_open,
     )
     if not created:
-        return message, False, outbox
+        return message, False, Outbox()
+    return message, True, customer_message_outbox(ticket, message, secrets)
+
+
+def valid_client_id(client_id: Any) -> str:
+    if not isinstance(client_id, str) or not client_id:
+        raise ApiError("invalid_client_id", "Every message needs a client_id.")
+    return client_id
+
+
+def customer_message_outbox(ticket: Ticket, message: Message, secrets: list[Any]) -> Outbox:
+    """What a new customer message sends; only a secret's warning writes (to the database)."""
+    outbox = Outbox()
     outbox.message(ticket, message)
     if ticket.chat_state == ChatState.ASSISTANT:
         pass  # the assistant answers in :func:`assistant_reply`, after the acknowledgement
@@ -110,7 +120,7 @@ def customer_message(
         outbox.message(ticket, notice)
     elif ticket.chat_state == ChatState.QUEUED:
         outbox.refresh_consoles()
-    return message, True, outbox
+    return outbox
 
 
 def _chat_open(ticket: Ticket) -> None:
@@ -193,17 +203,24 @@ def _to_queue(ticket: Ticket, *, reason: str, urgent: bool) -> Outbox:
 
 
 def customer_receipt(ticket: Ticket, delivered: Any, read: Any) -> Outbox:
-    delivered_seq, read_seq = _receipt(ticket, Author.CUSTOMER, _seq(delivered), _seq(read))
+    delivered_seq, read_seq = _receipt(ticket, Author.CUSTOMER, seq_of(delivered), seq_of(read))
+    return receipt_outbox(ticket, Author.CUSTOMER, delivered_seq, read_seq)
+
+
+def receipt_outbox(ticket: Ticket, reader: str, delivered_seq: int, read_seq: int) -> Outbox:
+    """A receipt goes to the other side: the customer's to the staff, the agent's to the
+    customer."""
     outbox = Outbox()
-    outbox.to_staff(
-        ticket,
-        {
-            "type": "receipt",
-            "reader": "customer",
-            "delivered_seq": delivered_seq,
-            "read_seq": read_seq,
-        },
-    )
+    frame = {
+        "type": "receipt",
+        "reader": "customer" if reader == Author.CUSTOMER else "agent",
+        "delivered_seq": delivered_seq,
+        "read_seq": read_seq,
+    }
+    if reader == Author.CUSTOMER:
+        outbox.to_staff(ticket, frame)
+    else:
+        outbox.to_customer(ticket, frame)
     return outbox
 
 
@@ -215,7 +232,7 @@ def _receipt(
     )
 
 
-def _seq(value: Any) -> int | None:
+def seq_of(value: Any) -> int | None:
     if value is None:
         return None
     if not isinstance(value, int) or isinstance(value, bool) or value < 0:
@@ -384,8 +401,7 @@ def chat_details(ticket: Ticket, agent: Agent, *, ip: str | None = None) -> dict
 def agent_message(
     agent: Agent, ticket: Ticket, text: Any, client_id: Any, *, internal: bool = False
 ) -> tuple[Message, bool, Outbox]:
-    if not isinstance(client_id, str) or not client_id:
-        raise ApiError("invalid_client_id", "Every message needs a client_id.")
+    client_id = valid_client_id(client_id)
 
     def may_answer(locked: Ticket) -> None:
         if not internal:
@@ -432,18 +448,8 @@ def render_canned(agent: Agent, ticket: Ticket, reply_id: Any) -> str:
 
 
 def agent_receipt(agent: Agent, ticket: Ticket, delivered: Any, read: Any) -> Outbox:
-    delivered_seq, read_seq = _receipt(ticket, Author.AGENT, _seq(delivered), _seq(read))
-    outbox = Outbox()
-    outbox.to_customer(
-        ticket,
-        {
-            "type": "receipt",
-            "reader": "agent",
-            "delivered_seq": delivered_seq,
-            "read_seq": read_seq,
-        },
-    )
-    return outbox
+    delivered_seq, read_seq = _receipt(ticket, Author.AGENT, seq_of(delivered), seq_of(read))
+    return receipt_outbox(ticket, Author.AGENT, delivered_seq, read_seq)
 
 
 def agent_accept(agent: Agent, ticket: Ticket) -> Outbox:

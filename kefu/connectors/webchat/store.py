@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import IntegrityError, connection, transaction
+from django.db import DEFAULT_DB_ALIAS, IntegrityError, connection, transaction
 from django.utils import timezone
 
 from kefu.accounts.models import Agent
@@ -56,7 +56,7 @@ RETURNING id, last_seq, status, chat_state, assignee_id
 """
 
 # PostgreSQL: both steps in one statement that commits on its own.
-_STORE = f"""
+STORE_SQL = f"""
 WITH t AS ({_ADVANCE}), m AS (
     INSERT INTO {_MESSAGE}
         (ticket_id, seq, author, agent_id, text, internal, kind, channel, client_id,
@@ -82,11 +82,40 @@ RETURNING id
 
 
 def applies(ticket: Ticket, client_id: str) -> bool:
-    return (
-        connection.vendor in ("postgresql", "sqlite")
-        and ticket.channel == Channel.CHAT
-        and 0 < len(client_id) <= MAX_CLIENT_ID
-    )
+    return connection.vendor in ("postgresql", "sqlite") and is_chat_text(ticket, client_id)
+
+
+def is_chat_text(ticket: Ticket, client_id: str) -> bool:
+    return ticket.channel == Channel.CHAT and 0 < len(client_id) <= MAX_CLIENT_ID
+
+
+def parameters(
+    ticket: Ticket,
+    *,
+    author: str,
+    text: str,
+    client_id: str,
+    agent: Agent | None = None,
+    attachment: Attachment | None = None,
+) -> dict[str, Any] | None:
+    """The statement's parameters, or ``None`` when only ``post_message`` can store this."""
+    if author not in (Author.CUSTOMER, Author.AGENT) or (author == Author.AGENT and agent is None):
+        return None
+    return {
+        "now": timezone.now(),
+        "customer": author == Author.CUSTOMER,
+        "pending": Status.PENDING.value,
+        "open": Status.OPEN.value,
+        "ticket": ticket.pk,
+        "chat": Channel.CHAT.value,
+        "ended": ChatState.ENDED.value,
+        "mine": agent.pk if author == Author.AGENT and agent is not None else None,
+        "author": str(author),
+        "agent": agent.pk if agent is not None else None,
+        "text": text,
+        "client_id": client_id,
+        "attachment": attachment.pk if attachment is not None else None,
+    }
 
 
 def store(
@@ -102,26 +131,13 @@ def store(
 
     Afterwards ``ticket`` carries the updated row's number, status, chat state and assignee.
     """
-    if not applies(ticket, client_id) or author not in (Author.CUSTOMER, Author.AGENT):
+    if not applies(ticket, client_id):
         return None
-    if author == Author.AGENT and agent is None:
+    params = parameters(
+        ticket, author=author, text=text, client_id=client_id, agent=agent, attachment=attachment
+    )
+    if params is None:
         return None
-    now = timezone.now()
-    params = {
-        "now": now,
-        "customer": author == Author.CUSTOMER,
-        "pending": Status.PENDING.value,
-        "open": Status.OPEN.value,
-        "ticket": ticket.pk,
-        "chat": Channel.CHAT.value,
-        "ended": ChatState.ENDED.value,
-        "mine": agent.pk if author == Author.AGENT and agent is not None else None,
-        "author": str(author),
-        "agent": agent.pk if agent is not None else None,
-        "text": text,
-        "client_id": client_id,
-        "attachment": attachment.pk if attachment is not None else None,
-    }
     try:
         # Inside a caller's transaction (tests, or a future caller), a savepoint keeps a retried
         # client id from breaking it; on its own the statement is its own transaction.
@@ -137,32 +153,45 @@ def store(
         return existing, False
     if row is None:
         return None  # ended, not theirs, or not a web chat any more: post_message says which
+    return stored(ticket, params, row, agent=agent, attachment=attachment), True
+
+
+def stored(
+    ticket: Ticket,
+    params: dict[str, Any],
+    row: tuple[int, int, str, str, int | None],
+    *,
+    agent: Agent | None,
+    attachment: Attachment | None,
+) -> Message:
+    """The message the statement stored, without reading it back; ``ticket`` takes the row's
+    new number, status, chat state and assignee."""
     message_id, seq, status, chat_state, assignee_id = row
     message = Message(
         pk=message_id,
         ticket=ticket,
         seq=seq,
-        author=author,
+        author=params["author"],
         agent=agent,
-        text=text,
+        text=params["text"],
         internal=False,
         kind="",
         channel=Channel.CHAT,
-        client_id=client_id,
+        client_id=params["client_id"],
         attachment=attachment,
-        created_at=now,
+        created_at=params["now"],
     )
     message._state.adding = False
-    message._state.db = connection.alias
+    message._state.db = DEFAULT_DB_ALIAS
     ticket.last_seq, ticket.status = seq, status
     ticket.chat_state, ticket.assignee_id = chat_state, assignee_id
-    return message, True
+    return message
 
 
 def _execute(params: dict[str, Any]) -> tuple[int, int, str, str, int | None] | None:
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            cursor.execute(_STORE, params)
+            cursor.execute(STORE_SQL, params)
             return cursor.fetchone()
     # Stored as Django stores it (naive UTC text on SQLite).
     params = {**params, "now": connection.ops.adapt_datetimefield_value(params["now"])}
@@ -194,8 +223,9 @@ RETURNING {delivered}, {read}
 """
 
 
-def receipt_sql(prefix: str, *, quiet: bool) -> str:
-    postgresql = connection.vendor == "postgresql"
+def receipt_sql(prefix: str, *, quiet: bool, postgresql: bool | None = None) -> str:
+    if postgresql is None:
+        postgresql = connection.vendor == "postgresql"
     return _RECEIPT.format(
         ticket=_TICKET,
         read=f"{prefix}_read_seq",
