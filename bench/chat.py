@@ -246,6 +246,9 @@ def _server_env(tmp: Path, options: argparse.Namespace) -> dict[str, str]:
             "KEFU_ENCODER": "none",
             "KEFU_LOG_LEVEL": "WARNING",
             "KEFU_ALLOWED_HOSTS": "*",
+            # Each customer counts against their own message limit, as in production; the
+            # per-address limit is off since every simulated customer comes from 127.0.0.1.
+            "KEFU_RATE_LIMITS": "chat_message.ip=off",
             "PYTHONUNBUFFERED": "1",
         }
     )

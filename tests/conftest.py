@@ -16,6 +16,7 @@ from kefu.helpcenter.search import engine, vector_file
 from kefu.helpcenter.search.indexer import current_generation
 from kefu.tickets.opening import forget_teams
 from kefu.tickets.sla.policy import forget_policies
+from kefu.trust import ratelimit
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -76,6 +77,8 @@ def admin_client(client, admin_user):  # type: ignore[no-untyped-def]
 @pytest.fixture(autouse=True)
 def loop_connections_closed() -> Iterator[None]:
     """Each test runs its sockets in an event loop of its own, and scaled mode's chat opens a
-    database connection per loop: closed after the test, so none outlives its loop."""
+    database connection and a Redis client (rate limits) per loop: dropped after the test, so
+    none outlives its loop."""
     yield
     on_loop.disconnect_all()
+    ratelimit.forget_clients()

@@ -21,7 +21,7 @@ from kefu.accounts.models import Customer
 from kefu.asgi import application
 from kefu.assistant.models import Conversation
 from kefu.tickets.models import Message, Ticket
-from kefu.trust.ratelimit import RateLimited, client_address, hit, parse_rate
+from kefu.trust.ratelimit import RateLimited, ahit, client_address, hit, parse_rate
 from tests.chat.conftest import Socket, client_id, identity
 
 
@@ -99,6 +99,28 @@ def test_limits_count_per_key_and_exempt_addresses(limits: Any, settings: Any) -
     settings.KEFU_RATE_LIMIT_EXEMPT = ["10.0.0.0/24"]
     for _ in range(5):
         hit("search", ip="10.0.0.1")  # the exchange's own servers, say
+
+
+def test_the_event_loop_check_counts_with_the_blocking_one(limits: Any) -> None:
+    """Chat sockets check on the event loop (``ahit``: one awaited Redis round trip in scaled
+    mode), web requests with ``hit``: one customer's uses count together either way."""
+    limits(chat_message__customer="3/1m", chat_message__ip="4/1m")
+
+    async def on_the_loop() -> None:
+        await ahit("chat_message", ip="10.0.0.9", customer=42)
+        await ahit("chat_message", ip="10.0.0.9", customer=42)
+        hit("chat_message", customer=42)
+        with pytest.raises(RateLimited) as over:
+            await ahit("chat_message", customer=42)
+        assert over.value.retry_after == 59
+        await ahit("chat_message", ip="10.0.0.9")  # the address's third and fourth use
+        await ahit("chat_message", ip="10.0.0.9")
+        with pytest.raises(RateLimited):
+            await ahit("chat_message", ip="10.0.0.9", customer=43)
+        clock.advance(seconds=59)
+        await ahit("chat_message", ip="10.0.0.9", customer=42)  # a new window
+
+    async_to_sync(on_the_loop)()
 
 
 # ---------------------------------------------------------------- ticket API and portal

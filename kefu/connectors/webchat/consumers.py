@@ -241,7 +241,7 @@ class CustomerConsumer(ChatSocket):
     async def on_message(self, frame: dict[str, Any]) -> None:
         ticket = self.require_chat()
         client = self.scope.get("client")
-        ratelimit.hit(
+        await ratelimit.ahit(
             "chat_message",
             ip=ratelimit.client_address(client[0] if client else None),
             customer=ticket.customer_id or f"chat-{ticket.pk}",
