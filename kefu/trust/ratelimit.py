@@ -150,7 +150,7 @@ def hit(scope: str, *, ip: str | None = None, customer: object = None) -> None:
 async def ahit(scope: str, *, ip: str | None = None, customer: object = None) -> None:
     """:func:`hit` for the event loop. On Redis, :func:`hit` waits for two round trips per
     counter with the whole loop stopped: a chat server checked every customer message that
-    way. Here all the counters take one round trip, awaited; the keys and counts are
+    way. Here all the counters take one script call, awaited; the keys and counts are
     :func:`hit`'s, so both count together. The in-memory cache has no round trip to save."""
     counters = _counters(scope, ip, customer)
     if not counters:
@@ -161,15 +161,22 @@ async def ahit(scope: str, *, ip: str | None = None, customer: object = None) ->
         return
     now = clock.now().timestamp()
     keys = [(_window_key(key, rate, now), rate) for key, rate in counters]
-    async with _redis().pipeline(transaction=False) as pipe:
-        for key, rate in keys:
-            # What ``cache.add`` then ``cache.incr`` do, without waiting between them.
-            pipe.set(store.make_and_validate_key(key), 0, ex=rate.seconds + 5, nx=True)
-            pipe.incr(store.make_and_validate_key(key))
-        replies = await pipe.execute()
-    _raise_if_over(
-        [_over(hits, rate, now) for hits, (_key, rate) in zip(replies[1::2], keys, strict=True)]
+    hits = await _redis_count()(
+        keys=[store.make_and_validate_key(key) for key, _rate in keys],
+        args=[rate.seconds + 5 for _key, rate in keys],
     )
+    _raise_if_over([_over(int(n), rate, now) for n, (_key, rate) in zip(hits, keys, strict=True)])
+
+
+# What ``cache.add(key, 1, timeout)`` then ``cache.incr(key)`` do, for every key, in one call.
+_COUNT = """
+local hits = {}
+for i, key in ipairs(KEYS) do
+    hits[i] = redis.call('INCR', key)
+    if hits[i] == 1 then redis.call('EXPIRE', key, ARGV[i]) end
+end
+return hits
+"""
 
 
 def _counters(scope: str, ip: str | None, customer: object) -> list[tuple[str, Rate]]:
@@ -191,23 +198,26 @@ def _raise_if_over(waits: list[int | None]) -> None:
         raise RateLimited(max(over))
 
 
-# One asyncio Redis client per event loop (a process has one; tests start many).
-_clients: dict[asyncio.AbstractEventLoop, Any] = {}
+# One asyncio Redis client (and its counting script) per event loop: a process has one loop,
+# tests start many.
+_counts: dict[asyncio.AbstractEventLoop, Any] = {}
 
 
-def _redis() -> Any:
+def _redis_count() -> Any:
+    """The script, run by sha (loaded again if Redis has forgotten it)."""
     import redis.asyncio
 
     loop = asyncio.get_running_loop()
-    client = _clients.get(loop)
-    if client is None:
-        client = _clients[loop] = redis.asyncio.from_url(settings.CACHES["default"]["LOCATION"])
-    return client
+    count = _counts.get(loop)
+    if count is None:
+        client = redis.asyncio.from_url(settings.CACHES["default"]["LOCATION"])
+        count = _counts[loop] = client.register_script(_COUNT)
+    return count
 
 
 def forget_clients() -> None:
     """Drop every loop's client (tests, between event loops)."""
-    _clients.clear()
+    _counts.clear()
 
 
 def hit_request(request: HttpRequest, scope: str, *, customer: object = None) -> None:
