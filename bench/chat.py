@@ -650,6 +650,7 @@ def _aggregate(
             "all_opened_s": round(max(merged("opened_at") or [t0]) - t0, 2),
         },
         "customer_to_agent": _latency(c2a),
+        "slow": _slow_seconds(merged("slow_sent")),
         "agent_to_customer": _latency(a2c),
         "ack": {
             "customer_p50_ms": _pct(merged("customer_ack_ms"), 50),
@@ -680,6 +681,17 @@ def _aggregate(
     lost = sum(result["messages"][side]["missing"] for side in ("customer", "agent"))
     result["target_met"] = bool(c2a and a2c and worst < TARGET_P99_MS and lost == 0)
     return result
+
+
+def _slow_seconds(sent: list[float]) -> dict[str, Any]:
+    """When the messages slower than the target were sent: all in a few seconds (a stall of
+    the machine or a server) or spread over the run (queueing)."""
+    seconds = Counter(int(t) for t in sent)
+    return {
+        "messages": len(sent),
+        "seconds": len(seconds),
+        "worst_second": max(seconds.values(), default=0),
+    }
 
 
 def _latency(values: list[float]) -> dict[str, Any]:
@@ -717,6 +729,11 @@ def _report(r: dict[str, Any], out: Out, label: str) -> None:
             f"{label} {name}: {d['count']} messages, p50 {d['p50_ms']} ms, p90 {d['p90_ms']} ms, "
             f"p99 {d['p99_ms']} ms, max {d['max_ms']} ms"
         )
+    slow = r["slow"]
+    out(
+        f"{label} slower than {TARGET_P99_MS:.0f} ms: {slow['messages']} messages, sent within "
+        f"{slow['seconds']} distinct seconds (at most {slow['worst_second']} in one)"
+    )
     out(
         f"{label} stored {m['stored_per_s']}/s, delivered {m['delivered_per_s']}/s; "
         f"customer messages acked {m['customer']['acked']}, missing {m['customer']['missing']}, "
@@ -843,6 +860,7 @@ class _Stats:
     def __init__(self) -> None:
         self.c2a_ms: list[float] = []
         self.a2c_ms: list[float] = []
+        self.slow_sent: list[float] = []  # send times of messages slower than the target
         self.customer_ack_ms: list[float] = []
         self.agent_ack_ms: list[float] = []
         self.got_customer: Counter[str] = Counter()
@@ -864,6 +882,11 @@ def _check_seq(last: dict[str, int], conversation: str, seq: int, stats: _Stats)
     elif seq > before + 1:
         stats.seq_gaps += 1
     last[conversation] = max(before, seq)
+
+
+def _note_slow(stats: _Stats, sent: float, now: float) -> None:
+    if (now - sent) * 1000 >= TARGET_P99_MS:
+        stats.slow_sent.append(sent)
 
 
 def _sent_at(text: str) -> float | None:
@@ -919,6 +942,7 @@ class _Customer:
                 sent = _sent_at(frame.get("text", ""))
                 if sent is not None:
                     stats.a2c_ms.append((now - sent) * 1000)
+                    _note_slow(stats, sent, now)
                 if stats.receipts:
                     await self.ws.send(json.dumps({"type": "read", "seq": frame["seq"]}))
         elif kind == "ack":
@@ -974,6 +998,7 @@ class _AgentConsole:
                 sent = _sent_at(frame.get("text", ""))
                 if sent is not None:
                     stats.c2a_ms.append((now - sent) * 1000)
+                    _note_slow(stats, sent, now)
                 if stats.receipts:
                     await self.ws.send(
                         json.dumps(
@@ -1213,6 +1238,7 @@ async def _client_main() -> None:
                     "opened_at": stats.opened_at,
                     "c2a_ms": stats.c2a_ms,
                     "a2c_ms": stats.a2c_ms,
+                    "slow_sent": stats.slow_sent,
                     "customer_ack_ms": stats.customer_ack_ms,
                     "agent_ack_ms": stats.agent_ack_ms,
                     "customer_acked": [cid for c in customers for cid in c.acked],
