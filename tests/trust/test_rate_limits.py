@@ -101,9 +101,12 @@ def test_limits_count_per_key_and_exempt_addresses(limits: Any, settings: Any) -
         hit("search", ip="10.0.0.1")  # the exchange's own servers, say
 
 
-def test_the_event_loop_check_counts_with_the_blocking_one(limits: Any) -> None:
+def test_the_event_loop_check_counts_with_the_blocking_one(db: None, limits: Any) -> None:
     """Chat sockets check on the event loop (``ahit``: one awaited Redis round trip in scaled
-    mode), web requests with ``hit``: one customer's uses count together either way."""
+    mode), web requests with ``hit``: one customer's uses count together either way.
+
+    (``db`` only for its place in the run: pytest-django runs tests without a database last,
+    after the browser tests, whose Playwright keeps an event loop running in this thread.)"""
     limits(chat_message__customer="3/1m", chat_message__ip="4/1m")
 
     async def on_the_loop() -> None:
