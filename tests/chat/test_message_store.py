@@ -20,25 +20,25 @@ from .test_socket_protocol import ALICE, agent_says, assigned_chat, customer_say
 def test_console_that_still_remembers_a_chat_cannot_write_once_it_is_someone_elses(desk):
     """The assignment changes without the console hearing of it (no ``unassigned`` frame yet):
     the store checks the row it writes, so nothing is stored."""
+    async_to_sync(console_refused_once_the_chat_is_someone_elses)()
 
-    async def scenario() -> None:
-        customer, console, welcome, _chat = await assigned_chat(identity(ALICE))
-        conv = welcome["conversation"]
-        assert (await agent_says(console, conv, "Hello"))["type"] == "ack"
-        chen = await Agent.objects.aget(username="agent.chen")
-        await Ticket.objects.filter(public_id=conv).aupdate(assignee=chen)
-        before = await ticket_of(conv)
 
-        cid = client_id()
-        await console.send({"type": "message", "conversation": conv, "client_id": cid, "text": "x"})
-        error = await console.until(lambda f: f["type"] in ("ack", "error"))
-        assert error["type"] == "error" and error["code"] == "not_assigned", error
-        assert not await Message.objects.filter(client_id=cid).aexists()
-        assert (await ticket_of(conv)).last_seq == before.last_seq
-        for socket in (customer, console):
-            await socket.close()
+async def console_refused_once_the_chat_is_someone_elses() -> None:
+    customer, console, welcome, _chat = await assigned_chat(identity(ALICE))
+    conv = welcome["conversation"]
+    assert (await agent_says(console, conv, "Hello"))["type"] == "ack"
+    chen = await Agent.objects.aget(username="agent.chen")
+    await Ticket.objects.filter(public_id=conv).aupdate(assignee=chen)
+    before = await ticket_of(conv)
 
-    async_to_sync(scenario)()
+    cid = client_id()
+    await console.send({"type": "message", "conversation": conv, "client_id": cid, "text": "x"})
+    error = await console.until(lambda f: f["type"] in ("ack", "error"))
+    assert error["type"] == "error" and error["code"] == "not_assigned", error
+    assert not await Message.objects.filter(client_id=cid).aexists()
+    assert (await ticket_of(conv)).last_seq == before.last_seq
+    for socket in (customer, console):
+        await socket.close()
 
 
 def test_after_the_end_nothing_new_is_stored_but_a_retry_is_acknowledged(desk):

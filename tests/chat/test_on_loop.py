@@ -16,14 +16,14 @@ from asgiref.sync import async_to_sync
 from django.db import connection
 
 from kefu.accounts.demo_data import load_demo_accounts
-from kefu.accounts.models import Agent
 from kefu.connectors.webchat import on_loop, service
 from kefu.exchange.demo_data import load_demo_exchange
 from kefu.routing.demo_data import load_demo_routing
-from kefu.tickets.models import Author, Message, Ticket
+from kefu.tickets.models import Author, Message
 from kefu.trust.notices import NOTICE_KIND
 
 from .conftest import client_id, identity
+from .test_message_store import console_refused_once_the_chat_is_someone_elses
 from .test_socket_protocol import ALICE, agent_says, assigned_chat, customer_says, ticket_of
 
 pytestmark = [
@@ -117,23 +117,8 @@ def test_a_retried_client_id_is_acknowledged_with_the_first_number(
 def test_a_chat_taken_over_by_another_agent_refuses_the_first_agent(
     committed_desk: None, thread_calls: list[str]
 ) -> None:
-    async def scenario() -> None:
-        customer, console, welcome, _chat = await assigned_chat(identity(ALICE))
-        conv = welcome["conversation"]
-        chen = await Agent.objects.aget(username="agent.chen")
-        await Ticket.objects.filter(public_id=conv).aupdate(assignee=chen)
-        before = await ticket_of(conv)
-        cid = client_id()
-        await console.send({"type": "message", "conversation": conv, "client_id": cid, "text": "x"})
-        error = await console.until(lambda f: f["type"] in ("ack", "error"))
-        assert error["type"] == "error" and error["code"] == "not_assigned", error
-        assert not await Message.objects.filter(client_id=cid).aexists()
-        assert (await ticket_of(conv)).last_seq == before.last_seq
-        for socket in (customer, console):
-            await socket.close()
-
-    async_to_sync(scenario)()
-    assert thread_calls == ["agent_message"]
+    async_to_sync(console_refused_once_the_chat_is_someone_elses)()
+    assert thread_calls == ["agent_message"]  # "Hello" on the loop; the refusal's code: thread
 
 
 def test_a_secret_is_stored_masked_and_warned_about(

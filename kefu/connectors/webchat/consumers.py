@@ -20,7 +20,6 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from channels.layers import get_channel_layer
 from django.conf import settings
 
-from kefu.accounts.identity import identify
 from kefu.accounts.models import Agent
 from kefu.accounts.staff_session import TOUCH_EVERY, socket_activity, socket_may_connect
 from kefu.clock import now as desk_now
@@ -30,7 +29,6 @@ from kefu.trust import access, ratelimit
 from kefu.trust.audit import scope_ip
 
 from . import clock, on_loop, service
-from .frames import conversation_token
 from .outbox import CONSOLES, Outbox, agent_group, customer_group, staff_group
 
 logger = logging.getLogger(__name__)
@@ -214,7 +212,7 @@ class CustomerConsumer(ChatSocket):
             raise ApiError("already_started", "This socket already has a conversation.")
         lang = frame.get("lang") if frame.get("lang") in LANGUAGES else "en"
         try:
-            ticket, welcome = await database_sync_to_async(_hello)(frame, lang)
+            ticket, welcome = await database_sync_to_async(service.customer_hello)(frame, lang)
         except ApiError as exc:
             await self.error(exc.code, exc.message)
             if exc.code in ("bad_signature", "signature_expired"):
@@ -301,30 +299,6 @@ def _typing(ticket: Ticket, author: str, active: bool) -> Outbox:
     else:
         outbox.to_customer(ticket, frame)
     return outbox
-
-
-def _hello(frame: dict[str, Any], lang: str) -> tuple[Ticket, dict[str, Any]]:
-    customer = identify(frame.get("customer_id"), frame.get("signature"), frame.get("expires"))
-    if frame.get("conversation"):
-        ticket = service.find_chat(frame.get("conversation"), frame.get("token"), customer)
-    else:
-        ticket, _outbox = service.start_chat(
-            customer, customer.language if customer and not frame.get("lang") else lang
-        )
-    ticket.refresh_from_db()
-    return ticket, {
-        "type": "welcome",
-        "conversation": str(ticket.public_id),
-        "token": conversation_token(ticket),
-        "identified": customer is not None,
-        "customer_name": str(customer) if customer else None,
-        "state": ticket.chat_state,
-        "last_seq": ticket.last_seq,
-        "lang": ticket.language,
-        "agent": str(ticket.assignee) if ticket.assignee_id else None,
-        "agent_read_seq": ticket.agent_read_seq,
-        "agent_delivered_seq": ticket.agent_delivered_seq,
-    }
 
 
 class ConsoleConsumer(ChatSocket):
@@ -513,12 +487,10 @@ class ConsoleConsumer(ChatSocket):
                 internal=internal,
             )
 
-        fast = (
-            None
-            if known is None
-            else await on_loop.agent_message(agent, known, text, frame.get("client_id"))
+        message, _created, outbox = (
+            await on_loop.agent_message(agent, known, text, frame.get("client_id"))
+            or await database_sync_to_async(say)()
         )
-        message, _created, outbox = fast or await database_sync_to_async(say)()
         await self.send_frame(
             {
                 "type": "ack",
@@ -549,10 +521,10 @@ class ConsoleConsumer(ChatSocket):
         def receipt() -> Outbox:
             return service.agent_receipt(agent, known or self.ticket_for(frame), delivered, read)
 
-        fast = (
-            None if known is None else await on_loop.receipt(known, Author.AGENT, delivered, read)
+        await send_outbox(
+            await on_loop.receipt(known, Author.AGENT, delivered, read)
+            or await database_sync_to_async(receipt)()
         )
-        await send_outbox(fast or await database_sync_to_async(receipt)())
 
     async def on_transfer(self, frame: dict[str, Any]) -> None:
         assert self.agent is not None

@@ -64,10 +64,11 @@ async def customer_message(
 
 
 async def agent_message(
-    agent: Agent, ticket: Ticket, text: Any, client_id: Any
+    agent: Agent, ticket: Ticket | None, text: Any, client_id: Any
 ) -> tuple[Message, bool, Outbox] | None:
-    """:func:`service.agent_message` for a public reply by the chat's agent, or ``None``."""
-    if not enabled():
+    """:func:`service.agent_message` for a public reply in a chat the console answers (none:
+    a note, or a chat it has not opened), or ``None``."""
+    if not enabled() or ticket is None:
         return None
     client_id = service.valid_client_id(client_id)
     masked, _secrets = mask_secrets(tickets.validate_text(text))
@@ -81,9 +82,9 @@ async def agent_message(
     return message, True, outbox
 
 
-async def receipt(ticket: Ticket, reader: str, delivered: Any, read: Any) -> Outbox | None:
+async def receipt(ticket: Ticket | None, reader: str, delivered: Any, read: Any) -> Outbox | None:
     """:func:`service.customer_receipt` or :func:`service.agent_receipt`, or ``None``."""
-    if not enabled():
+    if not enabled() or ticket is None:
         return None
     delivered_seq, read_seq = service.seq_of(delivered), service.seq_of(read)
     if delivered_seq is None and read_seq is None:

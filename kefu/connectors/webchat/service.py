@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 
+from kefu.accounts.identity import identify
 from kefu.accounts.models import Agent, Customer, Team
 from kefu.assistant import actions as assistant_actions
 from kefu.assistant.engine import AssistantError, respond, summarize
@@ -170,6 +171,31 @@ def _assistant_turn(ticket: Ticket, text: str) -> Outbox:
             )
         )
     return outbox
+
+
+def customer_hello(frame: dict[str, Any], lang: str) -> tuple[Ticket, dict[str, Any]]:
+    """The chat a ``hello`` frame starts or resumes, and the ``welcome`` frame that answers it."""
+    customer = identify(frame.get("customer_id"), frame.get("signature"), frame.get("expires"))
+    if frame.get("conversation"):
+        ticket = find_chat(frame.get("conversation"), frame.get("token"), customer)
+    else:
+        ticket, _outbox = start_chat(
+            customer, customer.language if customer and not frame.get("lang") else lang
+        )
+    ticket.refresh_from_db()
+    return ticket, {
+        "type": "welcome",
+        "conversation": str(ticket.public_id),
+        "token": conversation_token(ticket),
+        "identified": customer is not None,
+        "customer_name": str(customer) if customer else None,
+        "state": ticket.chat_state,
+        "last_seq": ticket.last_seq,
+        "lang": ticket.language,
+        "agent": str(ticket.assignee) if ticket.assignee_id else None,
+        "agent_read_seq": ticket.agent_read_seq,
+        "agent_delivered_seq": ticket.agent_delivered_seq,
+    }
 
 
 def request_person(ticket: Ticket) -> Outbox:
