@@ -51,6 +51,7 @@ import tempfile
 import time
 from collections import Counter
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -69,6 +70,7 @@ from bench._servers import (  # noqa: E402
 
 Out = Callable[[str], None]
 TARGET_P99_MS = 100.0
+LOOP_STALL_MS = 30  # servers log event-loop stalls longer than this (kefu/loop_watch.py)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -249,6 +251,7 @@ def _server_env(tmp: Path, options: argparse.Namespace) -> dict[str, str]:
             # Each customer counts against their own message limit, as in production; the
             # per-address limit is off since every simulated customer comes from 127.0.0.1.
             "KEFU_RATE_LIMITS": "chat_message.ip=off",
+            "KEFU_LOOP_STALL_MS": str(LOOP_STALL_MS),
             "PYTHONUNBUFFERED": "1",
         }
     )
@@ -417,6 +420,8 @@ async def _orchestrate(
         for w in workers:
             await w.command(window)
         await asyncio.sleep(max(0.0, start - time.monotonic()))
+        steady_wall = time.time()
+        out(f"{label} steady chat from {time.strftime('%H:%M:%S')} (wall clock, for server logs)")
         cpu0 = _cpu_snapshot(servers, workers)
         profilers = _start_profilers(options.profile, servers, "steady", label, out)
         await asyncio.sleep(max(0.0, end - time.monotonic()))
@@ -441,9 +446,12 @@ async def _orchestrate(
         for w in workers:
             await w.command({"cmd": "report"})
         reports = await expect("result", 120)
-        result = _aggregate(k, t0, options.duration, reports, _cpu_use(cpu0, cpu1))
+        result = _aggregate(k, t0, start, options.duration, reports, _cpu_use(cpu0, cpu1))
         result["setup"]["cpu"] = setup_cpu
         result["messages"]["drained_s"] = round(drained, 1)
+        result["loop_stalls"] = _loop_stalls(
+            tmp, list(servers), steady_wall, steady_wall + options.duration + 1.5
+        )
         return result
     finally:
         for w in workers:
@@ -604,6 +612,7 @@ def _stop_profilers(procs: list[subprocess.Popen[bytes]]) -> None:
 def _aggregate(
     k: int,
     t0: float,
+    steady_start: float,
     duration: float,
     reports: list[dict[str, Any]],
     cpu: dict[str, Any],
@@ -650,7 +659,7 @@ def _aggregate(
             "all_opened_s": round(max(merged("opened_at") or [t0]) - t0, 2),
         },
         "customer_to_agent": _latency(c2a),
-        "slow": _slow_seconds(merged("slow_sent")),
+        "slow": _slow_seconds(merged("slow_sent"), steady_start),
         "agent_to_customer": _latency(a2c),
         "ack": {
             "customer_p50_ms": _pct(merged("customer_ack_ms"), 50),
@@ -683,14 +692,38 @@ def _aggregate(
     return result
 
 
-def _slow_seconds(sent: list[float]) -> dict[str, Any]:
+def _loop_stalls(tmp: Path, labels: list[str], since: float, until: float) -> dict[str, Any]:
+    """Each server's event-loop stalls during the steady phase, from the warnings its
+    ``KEFU_LOOP_STALL_MS`` watch logged (kefu/loop_watch.py)."""
+    stalls: dict[str, Any] = {}
+    for label in labels:
+        found = []
+        log = tmp / f"server-{label}.log"
+        for line in log.read_text(errors="replace").splitlines() if log.exists() else []:
+            if " kefu.loop event loop stalled " not in line:
+                continue
+            at = datetime.strptime(line[:23], "%Y-%m-%d %H:%M:%S,%f").timestamp()
+            if since <= at <= until:
+                ms = float(line.split(" stalled ")[1].split(" ms")[0])
+                found.append((ms, "garbage collection" in line))
+        stalls[label] = {
+            "count": len(found),
+            "max_ms": max((ms for ms, _ in found), default=0.0),
+            "in_collection": sum(1 for _, collecting in found if collecting),
+        }
+    return stalls
+
+
+def _slow_seconds(sent: list[float], start: float) -> dict[str, Any]:
     """When the messages slower than the target were sent: all in a few seconds (a stall of
-    the machine or a server) or spread over the run (queueing)."""
-    seconds = Counter(int(t) for t in sent)
+    the machine or a server) or spread over the run (queueing). ``by_second``: seconds into
+    the steady phase, worst first, to match against a server's or the machine's log."""
+    seconds = Counter(int(t - start) for t in sent)
     return {
         "messages": len(sent),
         "seconds": len(seconds),
         "worst_second": max(seconds.values(), default=0),
+        "by_second": dict(seconds.most_common(8)),
     }
 
 
@@ -733,6 +766,15 @@ def _report(r: dict[str, Any], out: Out, label: str) -> None:
     out(
         f"{label} slower than {TARGET_P99_MS:.0f} ms: {slow['messages']} messages, sent within "
         f"{slow['seconds']} distinct seconds (at most {slow['worst_second']} in one)"
+        + "".join(f"; t+{second} s: {n}" for second, n in slow["by_second"].items())
+    )
+    out(
+        f"{label} server event-loop stalls over {LOOP_STALL_MS} ms while chatting: "
+        + ", ".join(
+            f"{server} {st['count']} (max {st['max_ms']:.0f} ms, {st['in_collection']} during "
+            "garbage collection)"
+            for server, st in r["loop_stalls"].items()
+        )
     )
     out(
         f"{label} stored {m['stored_per_s']}/s, delivered {m['delivered_per_s']}/s; "

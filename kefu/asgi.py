@@ -9,12 +9,14 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kefu.settings")
 from channels.auth import AuthMiddlewareStack
 from channels.routing import ProtocolTypeRouter, URLRouter
 from channels.security.websocket import AllowedHostsOriginValidator
+from django.conf import settings
 from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler
 from django.core.asgi import get_asgi_application
 
 django_asgi = get_asgi_application()
 
 from kefu.jobs.lifespan import with_jobs  # noqa: E402
+from kefu.loop_watch import watched  # noqa: E402
 from kefu.memory import settle_after_start_up  # noqa: E402
 from kefu.sockets import websocket_urlpatterns  # noqa: E402
 from kefu.trust.logs import install_on_server_loggers  # noqa: E402
@@ -33,5 +35,7 @@ application = with_jobs(
         }
     )
 )
+if settings.KEFU_LOOP_STALL_MS > 0:
+    application = watched(application, settings.KEFU_LOOP_STALL_MS)
 
 settle_after_start_up()  # last: everything loaded so far lives as long as the process

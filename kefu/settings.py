@@ -337,6 +337,8 @@ KEFU_CHAT_MAX_FRAME = 16 * 1024
 # Scaled mode: chat messages and read receipts are stored from the event loop on a connection
 # of its own (kefu/connectors/webchat/on_loop.py) instead of on the database thread.
 KEFU_CHAT_ON_LOOP = _env_bool("KEFU_CHAT_ON_LOOP", True)
+# Log a web process's event loop stopping for longer than this many milliseconds (0: off).
+KEFU_LOOP_STALL_MS = float(os.environ.get("KEFU_LOOP_STALL_MS", "0"))
 KEFU_ATTACHMENT_MAX_BYTES = int(os.environ.get("KEFU_ATTACHMENT_MAX_BYTES", str(5 * 1024 * 1024)))
 KEFU_ATTACHMENT_MAX_SIDE = 8000
 # Origins of the exchange's pages that embed the widget from another domain ("*" for any).
