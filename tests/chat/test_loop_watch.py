@@ -34,10 +34,9 @@ def test_a_blocked_loop_is_logged_with_how_long(caplog: pytest.LogCaptureFixture
     with caplog.at_level(logging.WARNING, logger="kefu.loop"):
         _run_on_a_loop_of_its_own(lambda: time.sleep(0.2))
     stalls = [r.getMessage() for r in caplog.records if r.name == "kefu.loop"]
-    assert len(stalls) == 1
-    milliseconds = int(stalls[0].split("stalled ")[1].split(" ms")[0])
-    assert milliseconds >= 190
-    assert "garbage collection" not in stalls[0]
+    long_ones = [s for s in stalls if int(s.split("stalled ")[1].split(" ms")[0]) >= 190]
+    assert len(long_ones) == 1, stalls
+    assert "garbage collection" not in long_ones[0]
 
 
 def test_a_collection_during_the_stall_is_named(caplog: pytest.LogCaptureFixture) -> None:
