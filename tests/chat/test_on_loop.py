@@ -146,8 +146,8 @@ def test_a_lost_connection_hands_the_message_to_the_thread_then_reconnects(
     async def scenario() -> None:
         customer, console, welcome, _chat = await assigned_chat(identity(ALICE))
         one = await customer_says(customer, "one")
-        loop_connection = await on_loop._connections[asyncio.get_running_loop()]
-        await terminate(loop_connection.info.backend_pid)
+        for loop_connection in on_loop._lanes[asyncio.get_running_loop()].idle:
+            await terminate(loop_connection.info.backend_pid)  # one: the messages took turns
 
         two = await customer_says(customer, "two")
         three = await customer_says(customer, "three")
@@ -163,6 +163,22 @@ def test_a_lost_connection_hands_the_message_to_the_thread_then_reconnects(
 
     async_to_sync(scenario)()
     assert thread_calls == ["customer_message"]  # only "two"; "three" found a new connection
+
+
+def test_statements_at_once_share_a_few_connections(transactional_db: None) -> None:
+    """Slow commits overlap on several connections instead of queueing on one, and no more
+    than ``LANES`` are ever opened."""
+
+    async def scenario() -> list[Any]:
+        rows = await asyncio.gather(
+            *(on_loop._fetchone("SELECT pg_sleep(0.05), %(n)s", {"n": n}) for n in range(10))
+        )
+        lanes = on_loop._lanes[asyncio.get_running_loop()]
+        opened = {c.info.backend_pid for c in lanes.idle}
+        assert 1 < len(opened) <= on_loop.LANES
+        return [row[1] for row in rows]
+
+    assert async_to_sync(scenario)() == list(range(10))
 
 
 async def terminate(backend_pid: int) -> None:
