@@ -7,13 +7,13 @@ For each K, fresh servers are started (uvicorn serving ``kefu.asgi:application``
   prefix of its own); customers connect to process A and agents to process B, so every message
   crosses Redis.
 
-The database is migrated and seeded with ceil(K / capacity) agents (capacity 5 by default, so K
-chats fill every slot), their console sessions, and K customers signed with the server's
-``KEFU_WIDGET_SECRET``. The assistant is switched off (``KEFU_ENCODER=none``) and customers ask
-for a person right after ``hello``.
+The database is migrated and seeded (``bench/_chat_seed.py``) with ceil(K / capacity) agents
+(capacity 5 by default, so K chats fill every slot), their console sessions, and K customers
+signed with the server's ``KEFU_WIDGET_SECRET``. The assistant is switched off
+(``KEFU_ENCODER=none``) and customers ask for a person right after ``hello``.
 
-Phases, driven from client processes (asyncio and ``websockets``) that share the machine's
-monotonic clock:
+Phases, driven from client processes (``bench/_chat_client.py``: asyncio and ``websockets``)
+that share the machine's monotonic clock:
 
 1. agents open ``/ws/console/`` (ten at a time) and go online;
 2. customers connect at up to ``--ramp`` per second, with at most ``--inflight`` of them between
@@ -39,8 +39,6 @@ import contextlib
 import json
 import math
 import os
-import random
-import resource
 import secrets
 import shutil
 import signal
@@ -54,13 +52,10 @@ from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
-ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:  # this file is also run as a script, by its own subprocesses
-    sys.path.insert(0, str(ROOT))
-
-from bench._servers import (  # noqa: E402
+from bench._chat_client import TARGET_P99_MS
+from bench._chat_seed import customer_uid
+from bench._servers import (
     BenchError,
     add_scaled_arguments,
     log_tail,
@@ -69,7 +64,6 @@ from bench._servers import (  # noqa: E402
 )
 
 Out = Callable[[str], None]
-TARGET_P99_MS = 100.0
 LOOP_STALL_MS = 30  # servers log event-loop stalls longer than this (kefu/loop_watch.py)
 
 
@@ -263,7 +257,7 @@ def _server_env(tmp: Path, options: argparse.Namespace) -> dict[str, str]:
 def _seed(env: dict[str, str], agents: int, capacity: int, customers: int, tmp: Path) -> dict:
     spec = json.dumps({"agents": agents, "capacity": capacity, "customers": customers})
     done = subprocess.run(
-        [sys.executable, __file__, "seed", spec],
+        [sys.executable, str(Path(__file__).with_name("_chat_seed.py")), spec],
         env=env,
         cwd=tmp,
         capture_output=True,
@@ -283,11 +277,8 @@ def _signed_customers(secret: str, count: int) -> list[list[Any]]:
 
     expires = int(time.time()) + 86400
     with override_settings(KEFU_WIDGET_SECRET=secret):
-        return [[_uid(i), expires, sign_customer(_uid(i), expires)] for i in range(count)]
-
-
-def _uid(index: int) -> str:
-    return f"bench-{index:05d}"
+        uids = [customer_uid(i) for i in range(count)]
+        return [[uid, expires, sign_customer(uid, expires)] for uid in uids]
 
 
 async def _orchestrate(
@@ -483,8 +474,7 @@ class _Worker:
         stderr = open(tmp / f"client-{n}.log", "wb")  # noqa: SIM115 - the process owns it
         proc = await asyncio.create_subprocess_exec(
             sys.executable,
-            __file__,
-            "client",
+            str(Path(__file__).with_name("_chat_client.py")),
             stdin=asyncio.subprocess.PIPE,
             stdout=asyncio.subprocess.PIPE,
             stderr=stderr,
@@ -824,509 +814,3 @@ def _table(runs: list[dict[str, Any]], out: Out) -> None:
             f"{m['stored_per_s']:>6} {there:>15} {back:>15} {lost:>5} {dup:>4} "
             f"{srv:>10} {cli:>10} {'met' if r['target_met'] else 'no':>6}"
         )
-
-
-# -- the seeding process (runs with the servers' environment) ----------------------------------
-
-
-def _seed_main(spec: dict[str, Any]) -> None:
-    import django
-
-    django.setup()
-    from django.contrib.auth.hashers import make_password
-    from django.contrib.sessions.backends.db import SessionStore
-    from django.core.management import call_command
-    from django.db import transaction
-    from django_otp.plugins.otp_totp.models import TOTPDevice
-
-    from kefu.accounts.models import Agent, Customer, Role, Team
-    from kefu.accounts.staff_session import mark_verified
-    from kefu.routing.models import Presence, Queue
-
-    t = time.perf_counter()
-    call_command("migrate", interactive=False, verbosity=0)
-    migrate_s = time.perf_counter() - t
-    t = time.perf_counter()
-    with transaction.atomic():
-        team, _ = Team.objects.get_or_create(slug="general", defaults={"name": "General"})
-        Queue.objects.get_or_create(
-            slug="general-en", defaults={"name": "General (en)", "team": team, "language": "en"}
-        )
-        unusable = make_password(None)
-        Agent.objects.bulk_create(
-            Agent(
-                username=f"bench.agent.{i:05d}",
-                display_name=f"Agent {i}",
-                role=Role.AGENT,
-                languages=["en"],
-                is_staff=True,
-                password=unusable,
-            )
-            for i in range(spec["agents"])
-        )
-        agents = list(Agent.objects.filter(username__startswith="bench.agent.").order_by("pk"))
-        Agent.teams.through.objects.bulk_create(
-            Agent.teams.through(agent_id=a.pk, team_id=team.pk) for a in agents
-        )
-        Presence.objects.bulk_create(
-            Presence(agent=a, status="offline", capacity=spec["capacity"]) for a in agents
-        )
-        Customer.objects.bulk_create(
-            Customer(exchange_uid=_uid(i), display_name=f"Customer {i}", language="en")
-            for i in range(spec["customers"])
-        )
-        # Consoles signed in with both steps (password and authenticator), as the sign-in
-        # pages leave them.
-        TOTPDevice.objects.bulk_create(TOTPDevice(user=a, confirmed=True) for a in agents)
-        devices = {d.user_id: d for d in TOTPDevice.objects.filter(user__in=agents)}
-        sessions = []
-        for agent in agents:
-            session = SessionStore()
-            mark_verified(session, agent, devices[agent.pk])
-            session.create()
-            sessions.append([agent.pk, session.session_key])
-    print(
-        json.dumps({"agents": sessions, "migrate_s": migrate_s, "seed_s": time.perf_counter() - t})
-    )
-
-
-# -- a client process ----------------------------------------------------------------------------
-
-
-def _emit(event: dict[str, Any]) -> None:
-    sys.stdout.write(json.dumps(event) + "\n")
-    sys.stdout.flush()
-
-
-class _Stats:
-    def __init__(self) -> None:
-        self.c2a_ms: list[float] = []
-        self.a2c_ms: list[float] = []
-        self.slow_sent: list[float] = []  # send times of messages slower than the target
-        self.customer_ack_ms: list[float] = []
-        self.agent_ack_ms: list[float] = []
-        self.got_customer: Counter[str] = Counter()
-        self.got_agent: Counter[str] = Counter()
-        self.errors: Counter[str] = Counter()
-        self.closed: Counter[str] = Counter()
-        self.assigned_frames = 0
-        self.seq_gaps = 0
-        self.seq_repeats = 0
-        self.opened_at: list[float] = []
-        self.reply_until = math.inf
-        self.receipts = False
-
-
-def _check_seq(last: dict[str, int], conversation: str, seq: int, stats: _Stats) -> None:
-    before = last.get(conversation, 0)
-    if seq <= before:
-        stats.seq_repeats += 1
-    elif seq > before + 1:
-        stats.seq_gaps += 1
-    last[conversation] = max(before, seq)
-
-
-def _note_slow(stats: _Stats, sent: float, now: float) -> None:
-    if (now - sent) * 1000 >= TARGET_P99_MS:
-        stats.slow_sent.append(sent)
-
-
-def _sent_at(text: str) -> float | None:
-    """The send time carried at the end of a benchmark message: ``... t=<monotonic>``."""
-    _, sep, value = text.rpartition(" t=")
-    try:
-        return float(value) if sep else None
-    except ValueError:
-        return None
-
-
-async def _read(ws: Any, handle: Callable[[Any], Any], stats: _Stats, who: str) -> None:
-    """Hand every frame to ``handle``; a frame it fails on is counted, not fatal."""
-    try:
-        async for raw in ws:
-            try:
-                await handle(raw)
-            except Exception as exc:
-                stats.errors[f"{who}:client_{type(exc).__name__}"] += 1
-                print(f"{who} frame {raw[:200]!r}: {exc!r}", file=sys.stderr)
-    except Exception as exc:
-        print(f"{who} socket: {exc!r}", file=sys.stderr)
-    stats.closed[f"{who}:{ws.close_code}"] += 1
-
-
-class _Customer:
-    def __init__(self, index: int, uid: str, expires: int, signature: str, stats: _Stats):
-        self.index, self.uid, self.expires, self.signature = index, uid, expires, signature
-        self.stats = stats
-        self.ws: Any = None
-        self.conversation = ""
-        self.welcomed = asyncio.Event()
-        self.assigned = asyncio.Event()
-        self.assigned_at = 0.0
-        self.pending: dict[str, float] = {}
-        self.acked: list[str] = []
-        self.last_seq: dict[str, int] = {}
-        self.sent = 0
-        self.failed = False
-
-    async def reader(self) -> None:
-        await _read(self.ws, self.handle, self.stats, "customer")
-
-    async def handle(self, raw: str | bytes) -> None:
-        stats = self.stats
-        now = time.monotonic()
-        frame = json.loads(raw)
-        kind = frame.get("type")
-        if kind == "message":
-            _check_seq(self.last_seq, "", frame["seq"], stats)
-            if frame.get("author") == "agent" and frame.get("client_id"):
-                stats.got_agent[frame["client_id"]] += 1
-                sent = _sent_at(frame.get("text", ""))
-                if sent is not None:
-                    stats.a2c_ms.append((now - sent) * 1000)
-                    _note_slow(stats, sent, now)
-                if stats.receipts:
-                    await self.ws.send(json.dumps({"type": "read", "seq": frame["seq"]}))
-        elif kind == "ack":
-            sent = self.pending.pop(frame.get("client_id"), None)
-            if sent is not None:
-                stats.customer_ack_ms.append((now - sent) * 1000)
-                self.acked.append(frame["client_id"])
-        elif kind == "state":
-            if frame.get("state") == "assigned" and not self.assigned.is_set():
-                self.assigned_at = now
-                self.assigned.set()
-        elif kind == "welcome":
-            self.conversation = frame["conversation"]
-            self.welcomed.set()
-        elif kind == "error":
-            stats.errors[f"customer:{frame.get('code')}"] += 1
-
-    async def send_message(self) -> None:
-        self.sent += 1
-        client_id = f"{self.uid}-{self.sent}"
-        now = time.monotonic()
-        self.pending[client_id] = now
-        text = f"Hello, customer {self.uid} here, message {self.sent} t={now:.6f}"
-        await self.ws.send(json.dumps({"type": "message", "client_id": client_id, "text": text}))
-
-
-class _AgentConsole:
-    def __init__(self, agent_id: int, session: str, stats: _Stats):
-        self.agent_id, self.session, self.stats = agent_id, session, stats
-        self.ws: Any = None
-        self.welcomed = asyncio.Event()
-        self.online = asyncio.Event()
-        self.opened: set[str] = set()
-        self.pending: dict[str, float] = {}
-        self.acked: list[str] = []
-        self.last_seq: dict[str, int] = {}
-        self.sent = 0
-
-    async def reader(self) -> None:
-        await _read(self.ws, self.handle, self.stats, "agent")
-
-    async def handle(self, raw: str | bytes) -> None:
-        stats = self.stats
-        now = time.monotonic()
-        frame = json.loads(raw)
-        kind = frame.get("type")
-        if kind == "message":
-            conversation = frame.get("conversation", "")
-            _check_seq(self.last_seq, conversation, frame["seq"], stats)
-            if frame.get("author") == "customer" and frame.get("client_id"):
-                client_id = frame["client_id"]
-                stats.got_customer[client_id] += 1
-                sent = _sent_at(frame.get("text", ""))
-                if sent is not None:
-                    stats.c2a_ms.append((now - sent) * 1000)
-                    _note_slow(stats, sent, now)
-                if stats.receipts:
-                    await self.ws.send(
-                        json.dumps(
-                            {
-                                "type": "read",
-                                "conversation": conversation,
-                                "seq": frame["seq"],
-                            }
-                        )
-                    )
-                if now < stats.reply_until and stats.got_customer[client_id] == 1:
-                    await self.reply(conversation, client_id)
-        elif kind == "ack":
-            sent = self.pending.pop(frame.get("client_id"), None)
-            if sent is not None:
-                stats.agent_ack_ms.append((now - sent) * 1000)
-                self.acked.append(frame["client_id"])
-        elif kind == "assigned":
-            stats.assigned_frames += 1
-            conversation = frame["chat"]["conversation"]
-            await self.ws.send(
-                json.dumps({"type": "open", "conversation": conversation, "last_seq": 0})
-            )
-        elif kind == "chat":
-            if frame["conversation"] not in self.opened:
-                self.opened.add(frame["conversation"])
-                stats.opened_at.append(now)
-        elif kind == "welcome":
-            self.welcomed.set()
-        elif kind == "presence":
-            self.online.set()
-        elif kind == "error":
-            stats.errors[f"agent:{frame.get('code')}"] += 1
-
-    async def reply(self, conversation: str, to: str) -> None:
-        self.sent += 1
-        client_id = f"r-{to}"
-        now = time.monotonic()
-        self.pending[client_id] = now
-        text = f"Thanks, I am checking that for you ({to}) t={now:.6f}"
-        await self.ws.send(
-            json.dumps(
-                {
-                    "type": "message",
-                    "conversation": conversation,
-                    "client_id": client_id,
-                    "text": text,
-                }
-            )
-        )
-
-
-async def _client_main() -> None:
-    from websockets.asyncio.client import connect
-
-    loop = asyncio.get_running_loop()
-
-    async def next_command() -> dict[str, Any]:
-        line = await loop.run_in_executor(None, sys.stdin.readline)
-        if not line:
-            return {"cmd": "close"}
-        return json.loads(line)
-
-    spec = await next_command()
-    stats = _Stats()
-    stats.receipts = bool(spec["receipts"])
-    rng = random.Random(spec["seed"] * 1000 + spec["worker"])
-    customers = [_Customer(i, uid, exp, sig, stats) for i, uid, exp, sig in spec["customers"]]
-    agents = [_AgentConsole(a, s, stats) for a, s in spec["agents"]]
-    tasks: list[asyncio.Task[Any]] = []
-    setup = {k: [] for k in ("connect_ms", "hello_ms", "setup_ms", "assign_ms")}
-    lags: list[float] = []
-    window = {"start": math.inf, "end": math.inf}
-
-    def headers(url: str, cookie: str | None = None) -> dict[str, str]:
-        origin = "http://" + urlsplit(url).netloc
-        return {"Origin": origin, **({"Cookie": cookie} if cookie else {})}
-
-    async def open_socket(url: str, cookie: str | None = None) -> Any:
-        return await connect(
-            url,
-            additional_headers=headers(url, cookie),
-            ping_interval=None,
-            open_timeout=120,
-            close_timeout=2,
-            max_size=1 << 22,
-            max_queue=None,
-        )
-
-    async def start_agent(agent: _AgentConsole) -> float:
-        t = time.monotonic()
-        agent.ws = await open_socket(spec["agent_url"], f"sessionid={agent.session}")
-        tasks.append(asyncio.create_task(agent.reader()))
-        await asyncio.wait_for(agent.welcomed.wait(), 120)
-        elapsed = (time.monotonic() - t) * 1000
-        await agent.ws.send(json.dumps({"type": "presence", "status": "online"}))
-        await asyncio.wait_for(agent.online.wait(), 120)
-        return elapsed
-
-    async def start_customer(customer: _Customer, at: float, gate: asyncio.Semaphore) -> None:
-        await asyncio.sleep(max(0.0, at - time.monotonic()))
-        async with gate:
-            await start_chat(customer)
-
-    async def start_chat(customer: _Customer) -> None:
-        try:
-            t = time.monotonic()
-            customer.ws = await open_socket(spec["customer_url"])
-            t1 = time.monotonic()
-            tasks.append(asyncio.create_task(customer.reader()))
-            await customer.ws.send(
-                json.dumps(
-                    {
-                        "type": "hello",
-                        "conversation": None,
-                        "lang": "en",
-                        "customer_id": customer.uid,
-                        "expires": customer.expires,
-                        "signature": customer.signature,
-                    }
-                )
-            )
-            await asyncio.wait_for(customer.welcomed.wait(), 300)
-            t2 = time.monotonic()
-            setup["connect_ms"].append((t1 - t) * 1000)
-            setup["hello_ms"].append((t2 - t1) * 1000)
-            setup["setup_ms"].append((t2 - t) * 1000)
-            await customer.ws.send(json.dumps({"type": "handoff"}))
-            await asyncio.wait_for(customer.assigned.wait(), 600)
-            setup["assign_ms"].append((customer.assigned_at - t2) * 1000)
-        except Exception as exc:
-            customer.failed = True
-            print(f"customer {customer.uid}: {exc!r}", file=sys.stderr)
-
-    async def progress() -> None:
-        while True:
-            _emit(
-                {
-                    "event": "progress",
-                    "welcomed": sum(c.welcomed.is_set() for c in customers),
-                    "assigned": sum(c.assigned.is_set() for c in customers),
-                    "opened": sum(len(a.opened) for a in agents),
-                    "failed": sum(c.failed for c in customers),
-                    "assigned_frames": stats.assigned_frames,
-                    "closed": dict(stats.closed),
-                    "errors": dict(stats.errors),
-                }
-            )
-            await asyncio.sleep(0.5)
-
-    async def lag_monitor() -> None:
-        step = 0.05
-        while True:
-            t = time.monotonic()
-            await asyncio.sleep(step)
-            now = time.monotonic()
-            if window["start"] <= t and now <= window["end"]:
-                lags.append((now - t - step) * 1000)
-
-    async def chatter(customer: _Customer, start: float, end: float, interval: float) -> None:
-        at = start + rng.uniform(0, interval)
-        while at < end:
-            await asyncio.sleep(max(0.0, at - time.monotonic()))
-            try:
-                await customer.send_message()
-            except Exception as exc:
-                stats.errors[f"send:{type(exc).__name__}"] += 1
-                return
-            at += interval * rng.uniform(0.5, 1.5)
-
-    monitor = asyncio.create_task(lag_monitor())
-    reporter: asyncio.Task[None] | None = None
-    steady_task: asyncio.Task[float] | None = None
-    while True:
-        command = await next_command()
-        cmd = command["cmd"]
-        if cmd == "agents":
-            # Agents sign in a few at a time, as people do (a storm of simultaneous consoles is
-            # not what is measured here).
-            gate = asyncio.Semaphore(10)
-
-            async def gated(agent: _AgentConsole, gate: asyncio.Semaphore = gate) -> float:
-                async with gate:
-                    return await start_agent(agent)
-
-            try:
-                connect_ms = await asyncio.gather(*(gated(a) for a in agents))
-            except Exception as exc:
-                _emit({"event": "fatal", "error": f"agent console: {exc!r}"})
-                continue
-            _emit({"event": "agents_ready", "connect_ms": connect_ms})
-        elif cmd == "customers":
-            gate = asyncio.Semaphore(command["inflight"])
-            for c in customers:
-                at = command["t0"] + c.index / command["ramp"]
-                tasks.append(asyncio.create_task(start_customer(c, at, gate)))
-            reporter = asyncio.create_task(progress())
-        elif cmd == "steady":
-            if reporter is not None:
-                reporter.cancel()
-            window["start"], window["end"] = command["start"], command["end"]
-            stats.reply_until = command["reply_until"]
-
-            async def steady(start: float, end: float) -> float:
-                await asyncio.sleep(max(0.0, start - time.monotonic()))
-                usage0 = resource.getrusage(resource.RUSAGE_SELF)
-                chatters = [
-                    asyncio.create_task(chatter(c, start, end, spec["interval"]))
-                    for c in customers
-                    if c.ws is not None and not c.failed
-                ]
-                await asyncio.sleep(max(0.0, end - time.monotonic()))
-                usage1 = resource.getrusage(resource.RUSAGE_SELF)
-                await asyncio.gather(*chatters, return_exceptions=True)
-                return (usage1.ru_utime + usage1.ru_stime) - (usage0.ru_utime + usage0.ru_stime)
-
-            steady_task = asyncio.create_task(steady(command["start"], command["end"]))
-        elif cmd == "status":
-            _emit(
-                {
-                    "event": "status",
-                    "customer_acked": sum(len(c.acked) for c in customers),
-                    "agent_acked": sum(len(a.acked) for a in agents),
-                    "got_customer": len(stats.got_customer),
-                    "got_agent": len(stats.got_agent),
-                    "pending": sum(len(c.pending) for c in customers)
-                    + sum(len(a.pending) for a in agents),
-                }
-            )
-        elif cmd == "report":
-            cpu = await steady_task
-            _emit(
-                {
-                    "event": "result",
-                    **setup,
-                    "assigned_at": [c.assigned_at for c in customers if c.assigned.is_set()],
-                    "opened_at": stats.opened_at,
-                    "c2a_ms": stats.c2a_ms,
-                    "a2c_ms": stats.a2c_ms,
-                    "slow_sent": stats.slow_sent,
-                    "customer_ack_ms": stats.customer_ack_ms,
-                    "agent_ack_ms": stats.agent_ack_ms,
-                    "customer_acked": [cid for c in customers for cid in c.acked],
-                    "agent_acked": [cid for a in agents for cid in a.acked],
-                    "unacked": sum(len(c.pending) for c in customers)
-                    + sum(len(a.pending) for a in agents),
-                    "got_customer_messages": dict(stats.got_customer),
-                    "got_agent_messages": dict(stats.got_agent),
-                    "seq_gaps": stats.seq_gaps,
-                    "seq_repeats": stats.seq_repeats,
-                    "errors": dict(stats.errors),
-                    "closed": dict(stats.closed),
-                    "loop_lag_ms": lags,
-                    "cpu_s": cpu,
-                }
-            )
-        elif cmd == "close":
-            break
-    monitor.cancel()
-    sockets = [x.ws for x in [*customers, *agents] if x.ws is not None]
-    for batch in range(0, len(sockets), 50):  # leave gently, not as one storm
-        with contextlib.suppress(Exception):
-            await asyncio.wait_for(
-                asyncio.gather(
-                    *(ws.close() for ws in sockets[batch : batch + 50]), return_exceptions=True
-                ),
-                10,
-            )
-    for task in tasks:
-        task.cancel()
-
-
-def _main(argv: list[str]) -> None:
-    role = argv[0] if argv else ""
-    if role == "seed":
-        _seed_main(json.loads(argv[1]))
-    elif role == "client":
-        try:
-            import uvloop
-        except ImportError:
-            asyncio.run(_client_main())
-        else:
-            uvloop.run(_client_main())
-    else:
-        sys.exit("usage: kefu bench chat [options]  (seed and client are internal roles)")
-
-
-if __name__ == "__main__":
-    _main(sys.argv[1:])
