@@ -241,7 +241,9 @@ async def _client_main() -> None:
     customers = [_Customer(i, uid, exp, sig, stats) for i, uid, exp, sig in spec["customers"]]
     agents = [_AgentConsole(a, s, stats) for a, s in spec["agents"]]
     tasks: list[asyncio.Task[Any]] = []
-    setup = {k: [] for k in ("connect_ms", "hello_ms", "setup_ms", "assign_ms")}
+    setup: dict[str, list[float]] = {
+        k: [] for k in ("connect_ms", "hello_ms", "setup_ms", "assign_ms")
+    }
     lags: list[float] = []
     window = {"start": math.inf, "end": math.inf}
 
@@ -401,6 +403,7 @@ async def _client_main() -> None:
                 }
             )
         elif cmd == "report":
+            assert steady_task is not None, "report before steady"
             cpu = await steady_task
             _emit(
                 {
@@ -430,7 +433,8 @@ async def _client_main() -> None:
         elif cmd == "close":
             break
     monitor.cancel()
-    sockets = [x.ws for x in [*customers, *agents] if x.ws is not None]
+    sockets = [c.ws for c in customers if c.ws is not None]
+    sockets += [a.ws for a in agents if a.ws is not None]
     for batch in range(0, len(sockets), 50):  # leave gently, not as one storm
         with contextlib.suppress(Exception):
             await asyncio.wait_for(

@@ -422,7 +422,7 @@ async def _orchestrate(
         while True:
             for w in workers:
                 await w.command({"cmd": "status"})
-            status = Counter()
+            status: Counter[str] = Counter()
             for s in await expect("status", 60):
                 status.update({key: value for key, value in s.items() if key != "event"})
             settled = (
@@ -634,7 +634,7 @@ def _aggregate(
         closed.update(r["closed"])
     lag = merged("loop_lag_ms")
     stored = len(sent_customer) + len(sent_agent)
-    result = {
+    result: dict[str, Any] = {
         "setup": {
             "connect_p50_ms": _pct(merged("connect_ms"), 50),
             "connect_p99_ms": _pct(merged("connect_ms"), 99),
