@@ -126,7 +126,8 @@ async def _store(
 
 async def _fetchone(sql: str, params: dict[str, Any]) -> Any:
     """The statement's first row; ``None`` for no row, a refused row or a lost connection."""
-    lanes = _lanes.setdefault(asyncio.get_running_loop(), _Lanes())
+    loop = asyncio.get_running_loop()
+    lanes = _lanes.get(loop) or _lanes.setdefault(loop, _Lanes())
     async with lanes.free:
         try:
             connection = lanes.idle.pop() if lanes.idle else await _connect()
