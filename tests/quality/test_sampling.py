@@ -53,6 +53,19 @@ def test_n_per_agent_in_the_period_only(desk: Desk) -> None:
     assert sorted(event.data["reviews"]) == sorted(r.pk for r in reviews)
 
 
+def test_a_period_read_from_the_clock_is_recorded(desk: Desk) -> None:
+    """The demo data and the supervisor's button sample up to now, fractions of a second
+    included; the period's event must still fit its subject id (PostgreSQL enforces it)."""
+    ten_chats(desk)
+    start = WEEK_START + timedelta(microseconds=123_456)
+    reviews = sample_period(start, NOW + timedelta(microseconds=654_321), per_agent=3)
+    assert len(reviews) == 3
+    event = Event.objects.get(kind="quality.sampled")
+    max_length = Event._meta.get_field("subject_id").max_length
+    assert max_length is not None and len(event.subject_id) <= max_length
+    assert event.subject_id.startswith(WEEK_START.isoformat(timespec="seconds"))
+
+
 def test_never_twice_and_topped_up_not_redrawn(desk: Desk) -> None:
     ten_chats(desk)
     first = sample_period(WEEK_START, NOW, per_agent=3, rng=random.Random(2))

@@ -195,7 +195,7 @@ def sample_period(
         if created:
             record_event(
                 "quality.sampled",
-                ("quality.sample", f"{start.isoformat()}/{end.isoformat()}"),
+                ("quality.sample", _period_id(start, end)),
                 actor=by,
                 data={
                     "start": start.isoformat(),
@@ -229,3 +229,9 @@ def _create(candidate: Candidate, reason: str) -> Review | None:
             )
     except IntegrityError:
         return None
+
+
+def _period_id(start: datetime, end: datetime) -> str:
+    """The sampled period as an event subject: to the second, so that it fits the subject id
+    (64 characters) whatever the clock's fractions; PostgreSQL refuses a longer one."""
+    return f"{start.isoformat(timespec='seconds')}/{end.isoformat(timespec='seconds')}"
