@@ -7,6 +7,7 @@ import os
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kefu.settings")
 
 from channels.auth import AuthMiddlewareStack
+from channels.layers import get_channel_layer
 from channels.routing import ProtocolTypeRouter, URLRouter
 from channels.security.websocket import AllowedHostsOriginValidator
 from django.conf import settings
@@ -37,5 +38,9 @@ application = with_jobs(
 )
 if settings.KEFU_LOOP_STALL_MS > 0:
     application = watched(application, settings.KEFU_LOOP_STALL_MS)
+
+# The channel layer's backend (redis-py in scaled mode: about 0.1 s of imports) loads now, not
+# on the event loop when the first socket subscribes.
+get_channel_layer()
 
 settle_after_start_up()  # last: everything loaded so far lives as long as the process
