@@ -14,8 +14,8 @@ pauses were its p99. Three settings:
   collection stops the whole process for as long as it walks its generation and frees what it
   found. While 1,000 chats were being routed (a quarter of what a young collection found was
   garbage in reference cycles, left by Django's ORM and by uvicorn's connections), 50,000 and
-  20 gave young collections of 20–100 ms and middle ones over 100 ms, and the slowest
-  messages of a run were sent during them; 10,000 and 10 gave 5–35 ms and 23–93 ms.
+  20 gave young collections of 18–104 ms (10,000 and 20: middle ones up to 105 ms), and the
+  slowest messages of a run were sent during them; 10,000 and 10 gave 5–35 ms and 23–93 ms.
 
 Cycles still get collected: young ones at every young collection, old ones at the rarer full
 ones. The pauses were measured with ``gc.callbacks`` and an event-loop heartbeat in both chat
