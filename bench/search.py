@@ -24,6 +24,8 @@ from django.conf import settings
 from bench._database import bench_database
 
 Out = Callable[[str], None]
+# Body passages of a synthetic article (4-8 sentences of the real ones): 2 or 3.
+PASSAGES_EACH = 3
 
 COINS = ["BTC", "ETH", "USDT", "SOL", "XRP", "TON", "BCN", "DOGE", "ADA", "TRX", "LINK", "DOT"]
 NETWORKS = ["ERC20", "TRC20", "BEP20", "Solana", "Bitcoin", "TON", "Polygon", "Arbitrum"]
@@ -81,9 +83,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--semantic-stage",
         type=int,
         default=0,
-        help="also time the semantic stage alone (query encoding, similarity to N article "
-        "vectors, fusion) at N vectors, e.g. 100000, where encoding N real articles would take "
-        "hours; the vectors are random, so only its time is meaningful",
+        help="also time the semantic stage alone (query encoding, similarity to N articles' "
+        "vectors, a centroid and 3 passages each, fusion) at N articles, e.g. 100000, where "
+        "encoding N real articles would take hours; the vectors are random, so only its time "
+        "is meaningful",
+    )
+    parser.add_argument(
+        "--passage-weight",
+        type=float,
+        help="weight of the closest body passage in the fusion (for tuning; default: the "
+        "product's)",
     )
     parser.add_argument(
         "--vector-cache",
@@ -97,6 +106,10 @@ def run(options: argparse.Namespace, out: Out) -> dict[str, Any]:
     sizes = sorted(_size(s) for s in options.sizes.split(",") if s.strip())
     if options.encoder:
         settings.KEFU_ENCODER = options.encoder
+    if options.passage_weight is not None:
+        from kefu.helpcenter.search import fusion
+
+        fusion.PASSAGE_WEIGHT = options.passage_weight
     with bench_database() as vendor:
         from kefu.helpcenter.demo_data import load_demo_helpcenter
         from kefu.helpcenter.models import Article
@@ -159,10 +172,13 @@ def _semantic_stage(count: int, labelled: list[tuple[str, str, str]], out: Out) 
         out("semantic stage: no encoder configured")
         return {}
     rng = np.random.default_rng(3)
-    matrix = rng.standard_normal((count, encoder.dim), dtype=np.float32)
-    matrix /= np.linalg.norm(matrix, axis=1, keepdims=True)
     ids = np.arange(1, count + 1, dtype=np.int64)
-    index = SemanticIndex(encoder, ids, matrix, {int(a): i for i, a in enumerate(ids)})
+    # A centroid and PASSAGES_EACH body passages per article, as the synthetic articles have.
+    articles = np.repeat(ids, 1 + PASSAGES_EACH)
+    numbers = np.tile(np.arange(1 + PASSAGES_EACH, dtype=np.int64), count)
+    matrix = rng.standard_normal((articles.size, encoder.dim), dtype=np.float32)
+    matrix /= np.linalg.norm(matrix, axis=1, keepdims=True)
+    index = SemanticIndex(encoder, np.arange(articles.size), articles, numbers, matrix)
     lexical = [(int(a), 1.0 / (i + 1)) for i, a in enumerate(rng.choice(ids, 50))]
     latencies = []
     for _, query, _ in labelled:
@@ -170,8 +186,11 @@ def _semantic_stage(count: int, labelled: list[tuple[str, str, str]], out: Out) 
         fuse(lexical, index, query)
         latencies.append((time.perf_counter() - started) * 1000)
     p50, p99 = _percentile(latencies, 50), _percentile(latencies, 99)
-    out(f"[semantic stage at {count} vectors] p50 {p50:.1f} ms  p99 {p99:.1f} ms")
-    return {"vectors": count, "p50_ms": p50, "p99_ms": p99}
+    out(
+        f"[semantic stage at {count} articles, {articles.size} vectors] "
+        f"p50 {p50:.1f} ms  p99 {p99:.1f} ms"
+    )
+    return {"articles": count, "vectors": int(articles.size), "p50_ms": p50, "p99_ms": p99}
 
 
 def _vector_cache_path(option: str) -> Path | None:

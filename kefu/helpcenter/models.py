@@ -307,7 +307,8 @@ class EncodedText(models.Model):
 
 
 class SemanticVector(models.Model):
-    """The meaning of one article translation: the centroid of its title, summary and questions.
+    """The meaning of one article translation: passage 0 is the centroid of its title, summary
+    and questions; passages 1, 2, ... are the parts of its body (``search/passages.py``).
 
     Kept apart from ``SearchDocument`` so that processes load only vectors of their encoder.
     """
@@ -315,18 +316,22 @@ class SemanticVector(models.Model):
     article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="+")
     language = models.CharField(max_length=10, choices=SupportLanguage.choices)
     encoder = models.CharField(max_length=64)
+    passage = models.PositiveSmallIntegerField(
+        default=0, help_text="0: title, summary and questions; 1 and up: body passages."
+    )
     vector = models.BinaryField(help_text="float32, L2-normalised.")
 
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["article", "language", "encoder"], name="uniq_semantic_vector"
+                fields=["article", "language", "encoder", "passage"],
+                name="uniq_semantic_vector_passage",
             )
         ]
         indexes = [models.Index(fields=["encoder", "language"], name="semvec_lookup")]
 
     def __str__(self) -> str:
-        return f"{self.article_id}/{self.language}/{self.encoder}"
+        return f"{self.article_id}/{self.language}/{self.encoder}/{self.passage}"
 
 
 _T = TypeVar("_T", ArticleTranslation, CategoryTranslation)

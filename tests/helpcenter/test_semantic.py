@@ -47,13 +47,13 @@ def test_a_new_similar_question_moves_the_articles_vector():
         en=("Ledger sync", "How the ledger sync job reconciles balances."),
         en_questions=["when does the ledger sync run"],
     )
-    before = SemanticVector.objects.get(article=article, language="en").vector
+    before = SemanticVector.objects.get(article=article, language="en", passage=0).vector
     make_article(
         "ledger-sync",
         en=("Ledger sync", "How the ledger sync job reconciles balances."),
         en_questions=["when does the ledger sync run", "my balance looks wrong after midnight"],
     )
-    after = SemanticVector.objects.get(article=article, language="en").vector
+    after = SemanticVector.objects.get(article=article, language="en", passage=0).vector
     assert bytes(before) != bytes(after)
 
 
@@ -113,7 +113,29 @@ def test_a_changed_article_patches_the_loaded_vectors_rather_than_reloading():
 
     assert gone.pk not in patched.rows
     assert len(patched.article_ids) == len(loaded.article_ids)  # one out, one in
-    stored = SemanticVector.objects.get(article=added, language="en", encoder=patched.encoder.name)
+    stored = SemanticVector.objects.get(
+        article=added, language="en", encoder=patched.encoder.name, passage=0
+    )
     row = patched.matrix[patched.rows[added.pk]]
     assert np.array_equal(row, np.frombuffer(bytes(stored.vector), dtype=np.float32))
     assert np.array_equal(loaded.matrix[loaded.rows[kept]], patched.matrix[patched.rows[kept]])
+
+
+def test_a_detail_only_the_body_answers_is_found_by_its_passage(monkeypatch):
+    from kefu.helpcenter.search import fusion
+
+    article = make_article(
+        "ledger-reconciliation",
+        en=(
+            "Ledger reconciliation",
+            "The nightly job compares balances with the chain.\n\n"
+            "## Office life\nOur support team shares the floor with Mochi, a grey cat who "
+            "sleeps on the server rack every afternoon.",
+        ),
+    )
+    stored = SemanticVector.objects.filter(article=article, language="en", passage__gt=0)
+    assert stored.count() == 2
+    query = "do you keep any pets at work?"
+    assert "ledger-reconciliation" in top(query, "en", 5)
+    monkeypatch.setattr(fusion, "PASSAGE_WEIGHT", 0.0)
+    assert "ledger-reconciliation" not in top(query, "en", 5)

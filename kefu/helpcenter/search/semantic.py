@@ -1,10 +1,12 @@
-"""Semantic matching: each article translation is one vector, the centroid of its phrasings.
+"""Semantic matching: each article translation is a few vectors — the centroid of its
+phrasings, and one per passage of its body.
 
 Users ask the same thing in words the article never uses ("someone took my coins" for an
 unauthorised withdrawal); a sentence encoder places such paraphrases near the article's title,
 summary and similar questions. One centroid per article and language (rather than a vector per
-phrasing) matched as well on the held-out questions of ``bench/search.py`` and keeps memory at
-``articles x 1.5 kB`` per language, so 100k articles fit a process.
+phrasing) matched as well on the held-out questions of ``bench/search.py``. Questions about a
+detail only the body answers are matched by its passages (``passages.py``): an article scores
+by its closest passage.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import numpy as np
 
 from ..models import Article, ArticleStatus, EncodedText, SemanticVector
 from .encoders import Encoder, get_encoder
+from .passages import passages
 
 QUERY_CACHE_SIZE = 1024
 
@@ -72,50 +75,86 @@ def phrasings(article: Article) -> dict[str, list[str]]:
 
 
 def build_vectors(articles: Iterable[Article], encoder: Encoder) -> list[SemanticVector]:
-    """Centroid vectors for every translation of the published ``articles``."""
-    keys: list[tuple[Article, str]] = []
+    """Centroid and passage vectors for every translation of the published ``articles``."""
+    keys: list[tuple[Article, str, int]] = []
     texts: list[str] = []
     spans: list[tuple[int, int]] = []
     for article in articles:
         if article.status != ArticleStatus.PUBLISHED:
             continue
+        bodies = {t.language: (t.title, t.body) for t in article.translations.all()}
         for language, lines in phrasings(article).items():
-            keys.append((article, language))
+            keys.append((article, language, 0))
             spans.append((len(texts), len(texts) + len(lines)))
             texts.extend(lines)
+            for number, passage in enumerate(passages(*bodies[language]), start=1):
+                keys.append((article, language, number))
+                spans.append((len(texts), len(texts) + 1))
+                texts.append(passage)
     encoded = encode_passages(encoder, texts)
     vectors = []
-    for (article, language), (start, end) in zip(keys, spans, strict=True):
-        centroid = encoded[start:end].mean(axis=0)
-        centroid /= np.linalg.norm(centroid) or 1.0
+    for (article, language, number), (start, end) in zip(keys, spans, strict=True):
+        vector = encoded[start:end].mean(axis=0)
+        vector /= np.linalg.norm(vector) or 1.0
         vectors.append(
             SemanticVector(
                 article=article,
                 language=language,
                 encoder=encoder.name,
-                vector=centroid.astype(np.float32).tobytes(),
+                passage=number,
+                vector=vector.astype(np.float32).tobytes(),
             )
         )
     return vectors
 
 
 @dataclass
+class Similarities:
+    """One query's cosine similarity to every article, by each of the two kinds of vector."""
+
+    centroid: np.ndarray  # in ``SemanticIndex.article_ids`` order
+    passage: np.ndarray  # best passage, in ``SemanticIndex.passage_articles`` order
+
+
+@dataclass
 class SemanticIndex:
-    """All vectors of one language in memory, for one index generation."""
+    """All vectors of one language in memory, for one index generation.
+
+    The matrix holds the centroids first (``article_ids``, ``rows``), then the passages
+    grouped by article (``passage_articles``, ``passage_rows``), so one product scores both.
+    """
 
     encoder: Encoder
-    article_ids: np.ndarray
+    vector_ids: np.ndarray
+    row_articles: np.ndarray
+    row_passages: np.ndarray
     matrix: np.ndarray
-    rows: dict[int, int]
-    vector_ids: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     query_vectors: dict[str, np.ndarray] = field(default_factory=dict)
 
-    def scores(self, query: str) -> np.ndarray:
-        """Cosine similarity of ``query`` to every article, in ``article_ids`` order."""
-        if not len(self.article_ids):
-            return np.zeros(0, dtype=np.float32)
-        result: np.ndarray = self.matrix @ self._query_vector(query)
-        return result
+    def __post_init__(self) -> None:
+        order = np.lexsort((self.row_passages, self.row_articles, self.row_passages > 0))
+        self.vector_ids = self.vector_ids[order]
+        self.row_articles = self.row_articles[order]
+        self.row_passages = self.row_passages[order]
+        self.matrix = self.matrix[order]
+        self._centroids = int(np.count_nonzero(self.row_passages == 0))
+        self.article_ids = self.row_articles[: self._centroids]
+        self.rows = {int(a): i for i, a in enumerate(self.article_ids)}
+        grouped = self.row_articles[self._centroids :]
+        first = np.r_[True, grouped[1:] != grouped[:-1]] if grouped.size else grouped.astype(bool)
+        self._starts = np.flatnonzero(first)
+        self.passage_articles = grouped[self._starts]
+        self.passage_rows = {int(a): i for i, a in enumerate(self.passage_articles)}
+
+    def scores(self, query: str) -> Similarities:
+        """Cosine similarity of ``query`` to every article's centroid and best passage."""
+        if not len(self.row_articles):
+            empty = np.zeros(0, dtype=np.float32)
+            return Similarities(empty, empty)
+        every: np.ndarray = self.matrix @ self._query_vector(query)
+        passages = every[self._centroids :]
+        best = np.maximum.reduceat(passages, self._starts) if passages.size else passages
+        return Similarities(every[: self._centroids], best)
 
     def _query_vector(self, query: str) -> np.ndarray:
         """Popular questions repeat; their vectors are remembered (oldest forgotten first)."""
@@ -126,10 +165,6 @@ class SemanticIndex:
                 self.query_vectors.pop(next(iter(self.query_vectors)), None)
             self.query_vectors[query] = vector
         return vector
-
-    def score_of(self, scores: np.ndarray, article_id: int) -> float | None:
-        row = self.rows.get(article_id)
-        return None if row is None else float(scores[row])
 
 
 _indexes: dict[tuple[int, str], SemanticIndex] = {}
@@ -161,21 +196,21 @@ def index_for(language: str, generation: int) -> SemanticIndex | None:
         known = previous.vector_ids if previous is not None else np.zeros(0, dtype=np.int64)
         added = np.setdiff1d(current, known, assume_unique=True)
         if previous is None or added.size > MAX_PATCH:
-            kept_ids, kept_articles, kept_matrix = known[:0], known[:0], _empty(encoder)
+            kept_ids, kept_articles, kept_passages = known[:0], known[:0], known[:0]
+            kept_matrix = _empty(encoder)
             added = current
         else:
             keep = np.isin(known, current, assume_unique=True)
-            kept_ids, kept_articles = known[keep], previous.article_ids[keep]
-            kept_matrix = previous.matrix[keep]
+            kept_ids, kept_articles = known[keep], previous.row_articles[keep]
+            kept_passages, kept_matrix = previous.row_passages[keep], previous.matrix[keep]
+        fields = ("id", "article_id", "passage", "vector")
         loaded = list(
-            stored.filter(id__in=added.tolist()).values_list("id", "article_id", "vector")
+            stored.filter(id__in=added.tolist()).values_list(*fields)
             if added.size != current.size
-            else stored.values_list("id", "article_id", "vector")
+            else stored.values_list(*fields)
         )
-        ids = np.concatenate([kept_ids, np.array([r[0] for r in loaded], dtype=np.int64)])
-        articles = np.concatenate([kept_articles, np.array([r[1] for r in loaded], dtype=np.int64)])
         fresh = (
-            np.frombuffer(b"".join(bytes(r[2]) for r in loaded), dtype=np.float32).reshape(
+            np.frombuffer(b"".join(bytes(r[3]) for r in loaded), dtype=np.float32).reshape(
                 len(loaded), encoder.dim
             )
             if loaded
@@ -183,16 +218,20 @@ def index_for(language: str, generation: int) -> SemanticIndex | None:
         )
         index = SemanticIndex(
             encoder=encoder,
-            article_ids=articles,
+            vector_ids=np.concatenate([kept_ids, _column(loaded, 0)]),
+            row_articles=np.concatenate([kept_articles, _column(loaded, 1)]),
+            row_passages=np.concatenate([kept_passages, _column(loaded, 2)]),
             matrix=np.vstack([kept_matrix, fresh]),
-            rows={int(a): i for i, a in enumerate(articles)},
-            vector_ids=ids,
         )
         # Older generations are dropped: only the newest is ever asked for again.
         for stale in [k for k in _indexes if k[1] == language]:
             del _indexes[stale]
         _indexes[key] = index
         return index
+
+
+def _column(rows: list[tuple[int, int, int, bytes]], number: int) -> np.ndarray:
+    return np.array([row[number] for row in rows], dtype=np.int64)
 
 
 def _empty(encoder: Encoder) -> np.ndarray:
