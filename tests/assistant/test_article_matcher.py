@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from kefu.assistant.matching.articles import ArticleMatcher, Phrasing
@@ -104,3 +105,19 @@ def test_a_message_sharing_most_words_with_a_phrasing_is_not_a_repeat(matcher):
     # "withdrawal" vs "deposit": close in words, a different question.
     prediction = matcher.predict("withdraw usdt to another exchange")
     assert prediction.confidence < 0.99
+
+
+def test_each_article_scores_by_its_closest_body_passage():
+    from kefu.assistant.matching.articles import _Passages
+
+    passages = {
+        "deposit": np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]], dtype=np.float32),
+        "kyc": np.array([[0.0, 0.0, 1.0]], dtype=np.float32),
+    }
+    grouped = _Passages(["deposit", "password", "kyc"], passages)
+    messages = np.array([[0.0, 0.8, 0.6], [0.6, 0.0, -0.8]], dtype=np.float32)
+    closest = grouped.closest(messages)
+    # deposit: the better of its two passages; password has none, so it gets the message's
+    # lowest similarity to any passage; kyc: its only passage.
+    assert np.allclose(closest, [[0.8, 0.0, 0.6], [0.6, -0.8, -0.8]])
+    assert np.allclose(_Passages(["a", "b"], {}).closest(messages), 0.0)

@@ -4,13 +4,15 @@ learned from the help center's own similar questions.
 One signal alone tops out near 60 % on questions it has not seen (a linear model over words and
 sentence vectors, or the cosine to each article's mean sentence vector). They fail on different
 questions, and the article bodies know words the short phrasings do not, so each article is
-scored four ways:
+scored five ways:
 
 - ``svm``: the decision value of a linear model over ``FeatureSpace`` (words, characters and the
   sentence vector, the latter weighted ``DENSE_WEIGHT``);
 - ``centroid``: cosine of the message to the mean sentence vector of the article's phrasings;
 - ``nearest``: mean cosine to the article's two closest phrasings;
-- ``bm25``: BM25 of the message's words over the article's body plus its phrasings.
+- ``bm25``: BM25 of the message's words over the article's body plus its phrasings;
+- ``passage``: cosine of the message to the closest passage of the article's body (the search
+  index's passage vectors): questions about a detail only the body answers.
 
 Each score becomes, per article, its z-score among all articles and its gap to the best article;
 the raw cosines are kept too, so a message far from everything reads as unknown. A logistic
@@ -52,7 +54,7 @@ HIDDEN_SHARE = 0.2
 # BM25's usual constants; phrasings count this many times over body words: they say what the
 # article answers, the body says everything else too.
 BM25_K1, BM25_B, PHRASING_REPEAT = 1.2, 0.75, 3
-SIGNALS = ("svm", "centroid", "nearest", "bm25")
+SIGNALS = ("svm", "centroid", "nearest", "bm25", "passage")
 # A message whose words and characters (cosine) are this close to one of the help center's own
 # phrasings is that phrasing, give or take case, width and punctuation: it is answered outright.
 # The blend never sees such repeats (it learns from held-out questions), so it scored a
@@ -88,17 +90,21 @@ class ArticleMatcher:
     def labels(self) -> list[str]:
         return self._evidence.articles if self._evidence is not None else []
 
-    def fit(self, phrasings: Sequence[Phrasing], bodies: Mapping[str, str]) -> ArticleMatcher:
-        """``bodies`` maps a label to its article's plain text (all languages together)."""
+    def fit(
+        self,
+        phrasings: Sequence[Phrasing],
+        bodies: Mapping[str, str],
+        passages: Mapping[str, np.ndarray] | None = None,
+    ) -> ArticleMatcher:
+        """``bodies`` maps a label to its article's plain text (all languages together);
+        ``passages`` a label to the unit sentence vectors of its body's passages."""
         if len({p.label for p in phrasings}) < 2:
             raise ValueError("training needs at least two different articles")
         features = self.features.fit_transform([p.text for p in phrasings])
         labels = np.array([p.label for p in phrasings])
-        self.blend = self._fit_blend(phrasings, labels, features, bodies)
-        everything = np.arange(len(phrasings))
-        self._evidence = _Evidence(
-            features, labels, everything, bodies, [p.text for p in phrasings]
-        )
+        knowledge = _Knowledge(bodies, passages or {}, [p.text for p in phrasings])
+        self.blend = self._fit_blend(phrasings, labels, features, knowledge)
+        self._evidence = _Evidence(features, labels, np.arange(len(phrasings)), knowledge)
         self._phrasings, self._phrasing_labels = unit_rows(features.lexical), labels
         with self._lock:
             self._learned = []
@@ -109,9 +115,8 @@ class ArticleMatcher:
         phrasings: Sequence[Phrasing],
         labels: np.ndarray,
         features: Features,
-        bodies: Mapping[str, str],
+        knowledge: _Knowledge,
     ) -> LogisticRegression | None:
-        texts = [p.text for p in phrasings]
         rng = np.random.default_rng(0)
         articles = np.unique(labels)
         rows: list[np.ndarray] = []
@@ -124,7 +129,7 @@ class ArticleMatcher:
             train = np.flatnonzero(keep)
             if len(np.unique(labels[train])) < 2:
                 continue
-            evidence = _Evidence(features, labels, train, bodies, texts)
+            evidence = _Evidence(features, labels, train, knowledge)
             signals = evidence.signals(_rows(features, held))
             rows.append(signals.reshape(-1, signals.shape[-1]))
             truth = labels[held][:, None] == np.array(evidence.articles)[None, :]
@@ -182,16 +187,20 @@ class ArticleMatcher:
         return closest_learned(learned, vector)
 
 
+@dataclass(frozen=True)
+class _Knowledge:
+    """What every fold's scorers share: bodies, passage vectors and the phrasings' texts."""
+
+    bodies: Mapping[str, str]
+    passages: Mapping[str, np.ndarray]
+    texts: Sequence[str]
+
+
 class _Evidence:
-    """The four scorers, fitted on the phrasings at ``train`` (and every article's body)."""
+    """The five scorers, fitted on the phrasings at ``train`` (and every article's body)."""
 
     def __init__(
-        self,
-        features: Features,
-        labels: np.ndarray,
-        train: np.ndarray,
-        bodies: Mapping[str, str],
-        texts: Sequence[str],
+        self, features: Features, labels: np.ndarray, train: np.ndarray, knowledge: _Knowledge
     ):
         known = labels[train]
         self.articles: list[str] = sorted(set(known.tolist()))
@@ -204,11 +213,13 @@ class _Evidence:
             centroids = np.vstack([self.dense[m].mean(axis=0) for m in self.member])
             norms = np.linalg.norm(centroids, axis=1, keepdims=True)
             self.centroids = centroids / np.where(norms == 0, 1.0, norms)
-        documents = [bodies.get(a, "") for a in self.articles]
+        documents = [knowledge.bodies.get(a, "") for a in self.articles]
         by_article = {a: i for i, a in enumerate(self.articles)}
         for row in train:
-            documents[by_article[str(labels[row])]] += ("\n" + texts[row]) * PHRASING_REPEAT
+            text = knowledge.texts[row]
+            documents[by_article[str(labels[row])]] += ("\n" + text) * PHRASING_REPEAT
         self.bm25 = _BM25(documents)
+        self.passages = _Passages(self.articles, knowledge.passages)
 
     def scores(self, features: Features) -> dict[str, np.ndarray]:
         """Each signal as a (messages x articles) matrix."""
@@ -222,9 +233,10 @@ class _Evidence:
             found["nearest"] = np.column_stack(
                 [_top_mean(similarity[:, m], 2) for m in self.member]
             )
+            found["passage"] = self.passages.closest(features.dense)
         else:  # no sentence encoder: nothing to say about meaning beyond words
             zeros = np.zeros_like(decision)
-            found["centroid"] = found["nearest"] = zeros
+            found["centroid"] = found["nearest"] = found["passage"] = zeros
         return found
 
     def signals(self, features: Features) -> np.ndarray:
@@ -237,8 +249,30 @@ class _Evidence:
             spread = values.std(axis=1, keepdims=True)
             columns.append((values - values.mean(axis=1, keepdims=True)) / (spread + 1e-9))
             columns.append(values - values.max(axis=1, keepdims=True))
-        columns += [found["centroid"], found["nearest"]]
+        columns += [found["centroid"], found["nearest"], found["passage"]]
         return np.stack(columns, axis=-1)
+
+
+class _Passages:
+    """Every article's passage vectors in one matrix, grouped by article."""
+
+    def __init__(self, articles: Sequence[str], passages: Mapping[str, np.ndarray]):
+        having = [i for i, a in enumerate(articles) if len(passages.get(a, ()))]
+        self.count = len(articles)
+        self.having = np.array(having, dtype=int)
+        blocks = [passages[articles[i]] for i in having]
+        self.matrix = np.vstack(blocks).astype(np.float32) if blocks else None
+        self.starts = np.cumsum([0] + [len(b) for b in blocks[:-1]]).astype(int)
+
+    def closest(self, dense: np.ndarray) -> np.ndarray:
+        """(messages x articles): cosine to the article's closest passage; an article without
+        passages gets the message's lowest similarity to any passage (or 0 if none exist)."""
+        if self.matrix is None:
+            return np.zeros((dense.shape[0], self.count), dtype=np.float32)
+        similarity = dense @ self.matrix.T
+        result = np.repeat(similarity.min(axis=1, keepdims=True), self.count, axis=1)
+        result[:, self.having] = np.maximum.reduceat(similarity, self.starts, axis=1)
+        return result
 
 
 class _BM25:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 from django.conf import settings
 
-from kefu.helpcenter.models import Article, ArticleStatus
+from kefu.helpcenter.models import Article, ArticleStatus, SemanticVector
 from kefu.helpcenter.rendering import plain_text
 from kefu.helpcenter.search.encoders import get_encoder
 from kefu.helpcenter.search.indexer import current_generation
@@ -106,23 +106,45 @@ _FITTED_KEPT = 4
 _fitted: dict[str, ArticleMatcher] = {}
 
 
-def _fingerprint(phrasings: Sequence[Phrasing], bodies: dict[str, str], encoder: str) -> str:
+def passage_vectors(encoder_name: str) -> dict[str, np.ndarray]:
+    """Label -> the search index's vectors of the article's body passages (every language)."""
+    rows: dict[str, list[bytes]] = {}
+    stored = SemanticVector.objects.filter(encoder=encoder_name, passage__gt=0).order_by(
+        "article_id", "language", "passage"
+    )
+    for article_id, vector in stored.values_list("article_id", "vector"):
+        rows.setdefault(str(article_id), []).append(bytes(vector))
+    return {
+        label: np.frombuffer(b"".join(vectors), dtype=np.float32).reshape(len(vectors), -1)
+        for label, vectors in rows.items()
+    }
+
+
+def _fingerprint(
+    phrasings: Sequence[Phrasing],
+    bodies: dict[str, str],
+    passages: dict[str, np.ndarray],
+    encoder: str,
+) -> str:
     digest = hashlib.blake2b(encoder.encode(), digest_size=16)
     for p in phrasings:
         digest.update(f"\x1e{p.label}\x1f{p.language}\x1f{p.is_question}\x1f{p.text}".encode())
     for label in sorted(bodies):
         digest.update(f"\x1d{label}\x1f{bodies[label]}".encode())
+    for label in sorted(passages):  # an index rebuilt with passages changes what is known
+        digest.update(f"\x1c{label}\x1f{len(passages[label])}".encode())
     return digest.hexdigest()
 
 
 def _fit(phrasings: Sequence[Phrasing], bodies: dict[str, str]) -> ArticleMatcher:
     encoder = get_encoder()
-    key = _fingerprint(phrasings, bodies, settings.KEFU_ENCODER if encoder else "")
+    passages = passage_vectors(encoder.name) if encoder is not None else {}
+    key = _fingerprint(phrasings, bodies, passages, settings.KEFU_ENCODER if encoder else "")
     if (fitted := _fitted.get(key)) is None:
         fitted = ArticleMatcher(
             QueryEmbedder(encoder) if encoder is not None else None,
             train_embed=_embed_cached if encoder is not None else None,
-        ).fit(phrasings, bodies)
+        ).fit(phrasings, bodies, passages)
         while len(_fitted) >= _FITTED_KEPT:
             _fitted.pop(next(iter(_fitted)))
         _fitted[key] = fitted

@@ -145,6 +145,10 @@ def search(
     query = without_secrets(query)
     caches = _load_caches()
     parsed = parse_query(query, caches.synonyms, caches.vocabulary, prefix_last=prefix)
+    # Search-as-you-type skips the encoder: half-typed words carry little meaning.
+    meaning = None if prefix else semantic.index_for(lang, caches.generation)
+    if meaning is not None:
+        meaning.prepare(query)  # encoded while the words are ranked
     ranked_lexically: list[tuple[int, float]] = []
     if parsed.terms:
         index = lexical.index_for(lang, caches.generation)
@@ -161,8 +165,6 @@ def search(
             caches.vocabulary.counts,
             caches.total_docs,
         )
-    # Search-as-you-type skips the encoder: half-typed words carry little meaning.
-    meaning = None if prefix else semantic.index_for(lang, caches.generation)
     ranked = fuse(ranked_lexically, meaning, query) if meaning is not None else ranked_lexically
     ranked = _same_direction_first(ranked, side_of(normalize(query)), lang, count)[:count]
     hits = _dress(ranked, lang, parsed)

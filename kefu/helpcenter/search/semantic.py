@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import threading
 from collections.abc import Iterable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -23,6 +24,9 @@ from .encoders import Encoder, get_encoder
 from .passages import passages
 
 QUERY_CACHE_SIZE = 1024
+# Encodes queries while the caller ranks lexically: the encoder runs in C without the
+# interpreter lock, so the two overlap. One thread: the encoder serves one caller at a time.
+_encoding = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kefu-query-encoder")
 
 
 def _digest(text: str) -> str:
@@ -130,6 +134,7 @@ class SemanticIndex:
     row_passages: np.ndarray
     matrix: np.ndarray
     query_vectors: dict[str, np.ndarray] = field(default_factory=dict)
+    pending: dict[str, Future[np.ndarray]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         order = np.lexsort((self.row_passages, self.row_articles, self.row_passages > 0))
@@ -156,11 +161,19 @@ class SemanticIndex:
         best = np.maximum.reduceat(passages, self._starts) if passages.size else passages
         return Similarities(every[: self._centroids], best)
 
+    def prepare(self, query: str) -> None:
+        """Start encoding ``query`` now, so that ``scores`` finds it done or nearly."""
+        known = query in self.query_vectors or query in self.pending
+        if len(self.row_articles) and not known:
+            self.pending[query] = _encoding.submit(self.encoder.encode_queries, [query])
+
     def _query_vector(self, query: str) -> np.ndarray:
         """Popular questions repeat; their vectors are remembered (oldest forgotten first)."""
         vector = self.query_vectors.get(query)
         if vector is None:
-            vector = self.encoder.encode_queries([query])[0]
+            started = self.pending.pop(query, None)
+            vectors = started.result() if started else self.encoder.encode_queries([query])
+            vector = vectors[0]
             if len(self.query_vectors) >= QUERY_CACHE_SIZE:
                 self.query_vectors.pop(next(iter(self.query_vectors)), None)
             self.query_vectors[query] = vector
