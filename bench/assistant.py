@@ -178,14 +178,16 @@ def _helpcenter(seed: int, out: Out) -> dict[str, Any]:
         brain = build_knowledge(-1)
         train_s = time.perf_counter() - t0
         slugs = dict(Article.objects.values_list("id", "slug"))
-        right: dict[str, list[bool]] = defaultdict(list)
+        ranks: dict[str, list[int | None]] = defaultdict(list)
         for lang, question, slug in labelled:
             prediction = brain.match(question)
-            got = slugs.get(int(prediction.label)) if prediction else None
-            right[lang].append(got == slug)
+            got = [slugs.get(int(r.label)) for r in prediction.ranking] if prediction else []
+            ranks[lang].append(got.index(slug) + 1 if slug in got else None)
         result: dict[str, Any] = {"train_s": round(train_s, 1)}
-        for lang, hits in sorted(right.items()):
-            result[f"top1_{lang}"] = round(sum(hits) / len(hits), 4)
-            result[f"queries_{lang}"] = len(hits)
+        for lang, found in sorted(ranks.items()):
+            for k in (1, 3):
+                hits = sum(1 for rank in found if rank is not None and rank <= k)
+                result[f"top{k}_{lang}"] = round(hits / len(found), 4)
+            result[f"queries_{lang}"] = len(found)
         _report(out, "helpcenter", result)
         return result
