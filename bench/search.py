@@ -148,11 +148,9 @@ def run(options: argparse.Namespace, out: Out) -> dict[str, Any]:
                     f"[{size}] added {missing} synthetic articles in "
                     f"{time.perf_counter() - t0:.1f} s"
                 )
-            results["sizes"][str(size)] = _measure(size, labelled, out, options.show_misses)
-            if cache is not None:
-                from kefu.helpcenter.search import vector_file
-
-                vector_file.keep(cache)
+            results["sizes"][str(size)] = _measure(
+                size, labelled, out, options.show_misses, cache
+            )
         if options.semantic_stage:
             results["semantic_stage"] = _semantic_stage(options.semantic_stage, labelled, out)
         return results
@@ -293,10 +291,14 @@ def _add_synthetic(count: int, pools: dict[str, list[str]], rng: random.Random, 
 
 
 def _measure(
-    size: int, labelled: list[tuple[str, str, str]], out: Out, show_misses: bool = False
+    size: int,
+    labelled: list[tuple[str, str, str]],
+    out: Out,
+    show_misses: bool = False,
+    cache: Path | None = None,
 ) -> dict[str, Any]:
     from kefu.helpcenter.models import EncodedText
-    from kefu.helpcenter.search import engine
+    from kefu.helpcenter.search import engine, vector_file
     from kefu.helpcenter.search.indexer import rebuild_index
 
     def progress(done: int, total: int) -> None:
@@ -308,6 +310,8 @@ def _measure(
     documents = rebuild_index(progress=progress)
     build_s = time.perf_counter() - t0
     encoded = EncodedText.objects.count() - encoded_before
+    if cache is not None:  # kept before measuring: an interrupted run keeps what it encoded
+        vector_file.keep(cache)
     out(
         f"[{size}] index built: {documents} documents in {build_s:.1f} s "
         f"({encoded} new texts encoded; earlier ones come from the vector cache)"
