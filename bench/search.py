@@ -148,9 +148,7 @@ def run(options: argparse.Namespace, out: Out) -> dict[str, Any]:
                     f"[{size}] added {missing} synthetic articles in "
                     f"{time.perf_counter() - t0:.1f} s"
                 )
-            results["sizes"][str(size)] = _measure(
-                size, labelled, out, options.show_misses, cache
-            )
+            results["sizes"][str(size)] = _measure(size, labelled, out, options.show_misses, cache)
         if options.semantic_stage:
             results["semantic_stage"] = _semantic_stage(options.semantic_stage, labelled, out)
         return results
