@@ -28,8 +28,7 @@ from . import actions
 from .actions import ArticleData, ContentError, TranslationData
 from .models import Article, ArticleStatus, Category
 from .search.encoders import get_encoder
-from .search.passages import passages
-from .search.semantic import encode_passages
+from .search.semantic import encode_passages, translation_texts
 
 LANGUAGES = [code for code, _ in SupportLanguage.choices]
 Progress = Callable[[int, int, str], None]
@@ -132,8 +131,8 @@ def _encode_ahead(items: list[ArticleData]) -> None:
         for data in items
         if data.status == ArticleStatus.PUBLISHED
         for t in data.translations
-        for text in (t.title, t.summary, *t.similar_questions, *passages(t.title, t.body))
-        if text
+        for group in translation_texts(t.title, t.summary, t.similar_questions, t.body)
+        for text in group
     ]
     encode_passages(encoder, list(dict.fromkeys(texts)))
 

@@ -64,18 +64,23 @@ def encode_cached(encoder: Encoder, texts: Sequence[str], *, as_query: bool) -> 
     return np.vstack([known[d] for d in digests]) if digests else np.zeros((0, encoder.dim))
 
 
-def phrasings(article: Article) -> dict[str, list[str]]:
-    """Language -> the texts that say what the article answers (prefetched relations)."""
-    by_language: dict[str, list[str]] = {}
-    for translation in article.translations.all():
-        texts = [translation.title]
-        if translation.summary:
-            texts.append(translation.summary)
-        by_language[translation.language] = texts
+def translation_texts(
+    title: str, summary: str, questions: Sequence[str], body: str
+) -> tuple[list[str], list[str]]:
+    """What one translation is encoded as: the phrasings whose mean is its centroid (title,
+    summary, similar questions) and its body's passages."""
+    return [title, *([summary] if summary else []), *questions], passages(title, body)
+
+
+def article_texts(article: Article) -> dict[str, tuple[list[str], list[str]]]:
+    """Language -> ``translation_texts`` of the article (prefetched relations)."""
+    questions: dict[str, list[str]] = {}
     for question in article.similar_questions.all():
-        if question.language in by_language:
-            by_language[question.language].append(question.text)
-    return by_language
+        questions.setdefault(question.language, []).append(question.text)
+    return {
+        t.language: translation_texts(t.title, t.summary, questions.get(t.language, []), t.body)
+        for t in article.translations.all()
+    }
 
 
 def build_vectors(articles: Iterable[Article], encoder: Encoder) -> list[SemanticVector]:
@@ -86,12 +91,11 @@ def build_vectors(articles: Iterable[Article], encoder: Encoder) -> list[Semanti
     for article in articles:
         if article.status != ArticleStatus.PUBLISHED:
             continue
-        bodies = {t.language: (t.title, t.body) for t in article.translations.all()}
-        for language, lines in phrasings(article).items():
+        for language, (lines, parts) in article_texts(article).items():
             keys.append((article, language, 0))
             spans.append((len(texts), len(texts) + len(lines)))
             texts.extend(lines)
-            for number, passage in enumerate(passages(*bodies[language]), start=1):
+            for number, passage in enumerate(parts, start=1):
                 keys.append((article, language, number))
                 spans.append((len(texts), len(texts) + 1))
                 texts.append(passage)
