@@ -8,6 +8,7 @@ to the customer who opened it.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from typing import Any
 
 from django.http import HttpRequest
@@ -18,9 +19,9 @@ from kefu.accounts.models import Customer
 from kefu.errors import ApiError
 from kefu.trust import ratelimit
 
-from .models import Channel, Ticket
+from .models import Channel, Message, Ticket
 from .opening import open_ticket
-from .timeline import conversation, public_timeline
+from .timeline import Step, conversation, public_steps, public_timeline
 from .workflow import customer_reply, request_escalation
 
 router = Router(tags=["tickets"])
@@ -90,7 +91,15 @@ def _own(customer: Customer, public_id: uuid.UUID) -> Ticket:
     return ticket
 
 
-def _out(ticket: Ticket) -> dict[str, Any]:
+def _out(
+    ticket: Ticket, steps: list[Step] | None = None, messages: Sequence[Message] | None = None
+) -> dict[str, Any]:
+    """The ticket as its customer sees it; ``steps`` and ``messages`` when the caller has them
+    (a ticket just opened), read from the database otherwise."""
+    if steps is None:
+        steps = public_timeline(ticket)
+    if messages is None:
+        messages = conversation(ticket, internal=False)
     return {
         "number": ticket.number,
         "public_id": str(ticket.public_id),
@@ -102,10 +111,7 @@ def _out(ticket: Ticket) -> dict[str, Any]:
         "subject": ticket.subject,
         "duplicate_of": ticket.duplicate_of.number if ticket.duplicate_of else None,
         "merged_into": ticket.merged_into.number if ticket.merged_into else None,
-        "timeline": [
-            {"key": s.key, "label": str(s.label), "at": s.at.isoformat()}
-            for s in public_timeline(ticket)
-        ],
+        "timeline": [{"key": s.key, "label": str(s.label), "at": s.at.isoformat()} for s in steps],
         "messages": [
             {
                 "seq": m.seq,
@@ -114,7 +120,8 @@ def _out(ticket: Ticket) -> dict[str, Any]:
                 "text": m.text,
                 "at": m.created_at.isoformat(),
             }
-            for m in conversation(ticket, internal=False)
+            for m in messages
+            if not m.internal
         ],
     }
 
@@ -135,7 +142,9 @@ def create(request: HttpRequest, payload: TicketIn) -> tuple[int, dict[str, Any]
         requested_priority=payload.requested_priority,
         client_id=payload.client_id[:64],
     )
-    return (201 if opened.created else 200), _out(opened.ticket)
+    if not opened.created:
+        return 200, _out(opened.ticket)
+    return 201, _out(opened.ticket, public_steps(opened.events), opened.messages)
 
 
 @router.post("{public_id}/read", response=TicketOut, summary="Read a ticket")

@@ -20,6 +20,7 @@ from django.utils.translation import override
 from kefu.accounts.models import Customer, SupportLanguage, Team
 from kefu.clock import now
 from kefu.errors import ApiError
+from kefu.events.models import Event
 from kefu.events.services import record_event
 from kefu.trust.masking import Redactor
 from kefu.trust.notices import NOTICE_KIND, secret_notice
@@ -45,10 +46,15 @@ class NewFile:
 
 @dataclass(frozen=True)
 class OpenedTicket:
+    """``events`` and ``messages``: what opening wrote (none for a retry), so that the caller
+    can show the new ticket without reading it back."""
+
     ticket: Ticket
     duplicate_of: Ticket | None
     priority_granted: bool
     created: bool = True
+    events: tuple[Event, ...] = ()
+    messages: tuple[Message, ...] = ()
 
 
 def open_ticket(
@@ -138,15 +144,19 @@ def open_ticket(
             # Clocks start before the row is written, so that one INSERT carries them.
             track(ticket, "opened", at)
             ticket.save(force_insert=True)
-            _first_message(ticket, text, channel, client_id, at)
+            messages = [_first_message(ticket, text, channel, client_id, at)]
             for file in files:
                 attachment = store_attachment(ticket, file.name, file.data)
                 stored.append(attachment)
-                _append(ticket, Author.CUSTOMER, attachment.name, channel, at, attachment)
+                messages.append(
+                    _append(ticket, Author.CUSTOMER, attachment.name, channel, at, attachment)
+                )
             if redactor.kinds:
                 notice = secret_notice(redactor.kinds, ticket.language)
-                _append(ticket, Author.SYSTEM, notice, channel, at, kind=NOTICE_KIND)
-            record_event(
+                messages.append(
+                    _append(ticket, Author.SYSTEM, notice, channel, at, kind=NOTICE_KIND)
+                )
+            opened = record_event(
                 "ticket.opened",
                 ticket,
                 data={
@@ -156,14 +166,18 @@ def open_ticket(
                     "customer": customer.exchange_uid if customer else None,
                 },
             )
-            _record_priority(ticket, customer, decision)
+            events = [opened, *_record_priority(ticket, customer, decision)]
             if duplicate is not None:
-                _link_duplicate(ticket, duplicate, channel, at)
+                linked, notice_message = _link_duplicate(ticket, duplicate, channel, at)
+                events.append(linked)
+                messages.append(notice_message)
     except Exception:
         for attachment in stored:
             attachment.file.delete(save=False)
         raise
-    return OpenedTicket(ticket, duplicate, decision.granted)
+    return OpenedTicket(
+        ticket, duplicate, decision.granted, events=tuple(events), messages=tuple(messages)
+    )
 
 
 # Teams change rarely and every ticket opened needs its category's: each process keeps them
@@ -240,23 +254,21 @@ def _cc(cc: Sequence[str]) -> list[str]:
 
 
 def _opened_by(customer: Customer | None, email: str, client_id: str) -> Ticket | None:
-    # Spelled so that the partial index on client_id serves it (no ordering to satisfy).
-    first = (
-        Message.objects.filter(~Q(client_id=""), client_id=client_id, seq=1)
-        .select_related("ticket")
-        .order_by()
-    )
+    # Spelled so that the partial index on client_id serves it (no ordering to satisfy). Asks
+    # for the ticket's id alone: nearly every call finds nothing, and selecting the ticket's
+    # every column cost more to build than the query took to run.
+    first = Message.objects.filter(~Q(client_id=""), client_id=client_id, seq=1).order_by()
     first = (
         first.filter(ticket__customer=customer)
         if customer
         else first.filter(ticket__requester_email=email)
     )
-    message = next(iter(first[:1]), None)
-    return message.ticket if message else None
+    ticket_id = next(iter(first.values_list("ticket_id", flat=True)[:1]), None)
+    return Ticket.objects.get(pk=ticket_id) if ticket_id is not None else None
 
 
-def _first_message(ticket: Ticket, text: str, channel: str, client_id: str, at: Any) -> None:
-    Message.objects.create(
+def _first_message(ticket: Ticket, text: str, channel: str, client_id: str, at: Any) -> Message:
+    return Message.objects.create(
         ticket=ticket,
         seq=1,
         author=Author.CUSTOMER,
@@ -292,17 +304,17 @@ def _append(
     return message
 
 
-def _record_priority(ticket: Ticket, customer: Customer | None, decision: Any) -> None:
+def _record_priority(ticket: Ticket, customer: Customer | None, decision: Any) -> list[Event]:
     if not decision.requested:
-        return
+        return []
     if decision.granted:
-        record_event(
+        granted = record_event(
             "ticket.priority_granted",
             ticket,
             data={"requested": decision.requested, "reason": decision.reason},
         )
-        return
-    record_event(
+        return [granted]
+    denied = record_event(
         "ticket.priority_denied",
         ticket,
         data={
@@ -314,13 +326,16 @@ def _record_priority(ticket: Ticket, customer: Customer | None, decision: Any) -
     if is_abusive(decision.abuse_count) and "priority-abuse" not in ticket.tags:
         ticket.tags = [*ticket.tags, "priority-abuse"]
         ticket.save(update_fields=["tags"])
+    return [denied]
 
 
-def _link_duplicate(ticket: Ticket, original: Ticket, channel: str, at: Any) -> None:
-    record_event("ticket.duplicate_linked", ticket, data={"original": original.number})
+def _link_duplicate(
+    ticket: Ticket, original: Ticket, channel: str, at: Any
+) -> tuple[Event, Message]:
+    linked = record_event("ticket.duplicate_linked", ticket, data={"original": original.number})
     with override(ticket.language):
         notice = _(
             "This looks like the same problem as your open ticket %(number)s. We have linked "
             "them so that one person follows both."
         ) % {"number": original.number}
-    _append(ticket, Author.SYSTEM, notice, channel, at, kind="duplicate_notice")
+    return linked, _append(ticket, Author.SYSTEM, notice, channel, at, kind="duplicate_notice")

@@ -7,6 +7,7 @@ internal note or which SLA clock is about to breach.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -55,8 +56,13 @@ def ticket_events(ticket: Ticket) -> list[Event]:
 
 
 def public_timeline(ticket: Ticket) -> list[Step]:
+    return public_steps(ticket_events(ticket))
+
+
+def public_steps(events: Iterable[Event]) -> list[Step]:
+    """The steps a customer sees among ``events`` (a ticket's, oldest first)."""
     steps: list[Step] = []
-    for event in ticket_events(ticket):
+    for event in events:
         entry = PUBLIC_EVENTS.get(event.kind)
         if callable(entry):
             entry = entry(event.data)

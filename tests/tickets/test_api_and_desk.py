@@ -55,6 +55,38 @@ def test_api_opens_reads_and_answers_only_its_customer(li_wei: Customer) -> None
     assert stranger.status_code == 404 and stranger.json()["code"] == "ticket_not_found"
 
 
+def test_a_new_tickets_answer_is_what_reading_it_back_shows(li_wei: Customer) -> None:
+    """The creation answer is built from what opening wrote, not read back: it must not
+    differ from a read in anything, duplicate link, priority events and notices included."""
+    client = Client()
+    deposit = {
+        **signed(),
+        "category": "deposit",
+        "text": "250 USDT not credited",
+        "fields": {"coin": "USDT", "network": "TRC20", "tx_hash": TX, "amount": "250"},
+    }
+    first = client.post("/api/v1/tickets/", deposit, content_type="application/json")
+    repeat = client.post(
+        "/api/v1/tickets/",
+        {
+            **deposit,
+            "text": f"still nothing for {TX}, my password is Hunter2Hunter2!",
+            "requested_priority": "urgent",
+        },
+        content_type="application/json",
+    )
+    assert first.status_code == repeat.status_code == 201
+    created = repeat.json()
+    assert created["duplicate_of"] == first.json()["number"]
+    assert [m["author"] for m in created["messages"]] == ["customer", "system", "system"]
+    assert "Hunter2" not in str(created)
+    read = client.post(
+        f"/api/v1/tickets/{created['public_id']}/read", signed(), content_type="application/json"
+    )
+    assert read.status_code == 200 and read.json() == created
+    assert [step["key"] for step in created["timeline"]] == ["received", "linked"]
+
+
 def test_api_reports_every_bad_field_and_bad_signatures(li_wei: Customer) -> None:
     client = Client()
     bad = client.post(
