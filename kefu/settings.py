@@ -318,6 +318,11 @@ KEFU_ENCODER_PROCESSES = int(os.environ.get("KEFU_ENCODER_PROCESSES", "0"))
 KEFU_ASSISTANT_ANSWER_THRESHOLD = float(os.environ.get("KEFU_ASSISTANT_ANSWER_THRESHOLD", "0.6"))
 KEFU_ASSISTANT_CLARIFY_THRESHOLD = float(os.environ.get("KEFU_ASSISTANT_CLARIFY_THRESHOLD", "0.3"))
 
+# "background": after a help-center change the assistant keeps answering with its matcher while
+# a thread retrains it (seconds for the demo, minutes for thousands of articles); "inline":
+# the first message after a change waits for the retrain.
+KEFU_ASSISTANT_RETRAIN = os.environ.get("KEFU_ASSISTANT_RETRAIN", "background")
+
 # The exchange this desk serves, as its users know it (the demo exchange is Beacon).
 KEFU_EXCHANGE_NAME = os.environ.get("KEFU_EXCHANGE_NAME", "Beacon")
 

@@ -49,6 +49,13 @@ def jobs_inline(settings):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture(autouse=True)
+def assistant_retrains_inline(settings):  # type: ignore[no-untyped-def]
+    """A test that edits the help center then asks the assistant expects the edit learned;
+    the background retrain has a test of its own (tests/assistant/test_retraining.py)."""
+    settings.KEFU_ASSISTANT_RETRAIN = "inline"
+
+
+@pytest.fixture(autouse=True)
 def fresh_search_caches() -> Iterator[None]:
     """Rolled-back tests can reuse an index generation number; never share caches across them."""
     engine.reset_caches()

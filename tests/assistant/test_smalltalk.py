@@ -62,8 +62,10 @@ def test_thanks_twice_is_neither_a_repeated_question_nor_a_failure(chat):
     assert say("blorp zzkx qwv").kind == "unknown"
     assert say("thanks").kind == "smalltalk"
     assert say("thanks").kind == "smalltalk"
-    # Small talk did not reset the failure count: a second miss hands over as before.
-    assert say("flurb vexnor plim").kind in {"unknown", "handoff"}
+    # Small talk did not reset the failure count: a second miss hands over as before. (Not
+    # "flurb vexnor plim": its confidence, 0.29-0.31 depending on the CPU's float rounding,
+    # straddles the clarify threshold.)
+    assert say("qwzx plonk brimble").kind == "handoff"
 
 
 @pytest.mark.django_db

@@ -4,17 +4,24 @@ summary and similar questions in every language, and on its body's words.
 Retrained whenever the search index generation moves (an editor published, edited or added a
 phrasing), so what editors write is what the assistant knows, without a restart. Sentence
 vectors come from the database cache, so a retrain encodes only new phrasings.
+
+Retraining takes seconds for the demo help center and minutes for thousands of articles, so it
+runs on a thread of its own: meanwhile the assistant answers with the matcher it has, through
+article cards read afresh (an unpublished article is never offered, an edited summary is what
+it quotes). ``KEFU_ASSISTANT_RETRAIN = "inline"`` retrains in the caller instead.
 """
 
 from __future__ import annotations
 
 import hashlib
+import logging
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 from django.conf import settings
+from django.db import connection
 
 from kefu.helpcenter.models import Article, ArticleStatus, SemanticVector
 from kefu.helpcenter.rendering import plain_text
@@ -24,7 +31,7 @@ from kefu.helpcenter.search.semantic import encode_cached
 
 from ..normalize import normalize_message
 from .articles import ArticleMatcher, Phrasing
-from .classifier import Prediction
+from .classifier import Prediction, Ranked
 from .direction import Side, keep_side, side_of
 from .encoding import QueryEmbedder
 
@@ -49,20 +56,39 @@ class ArticleCard:
         return self.summaries.get(language) or self.summaries.get("en") or ""
 
 
+log = logging.getLogger(__name__)
+
+
 @dataclass
 class Knowledge:
+    """``cards`` are the published articles at ``generation``; ``classifier`` may have been
+    trained on an earlier generation while a retrain runs (``retraining``)."""
+
     generation: int
     classifier: ArticleMatcher | None
     cards: dict[str, ArticleCard]
+    retraining: bool = False
 
     def match(self, text: str) -> Prediction | None:
-        """The best articles for ``text``; never one about the opposite of the deposit or
-        withdrawal it names."""
+        """The best articles for ``text``, all of them published; never one about the
+        opposite of the deposit or withdrawal it names."""
         if self.classifier is None:
             return None
-        prediction = self.classifier.predict(text, top=CANDIDATES)
+        prediction = _published(self.classifier.predict(text, top=CANDIDATES), self.cards)
         sides = {label: card.side for label, card in self.cards.items()}
         return keep_side(prediction, side_of(normalize_message(text)), sides)
+
+
+def _published(prediction: Prediction, cards: dict[str, ArticleCard]) -> Prediction:
+    """``prediction`` without articles unpublished since the matcher was trained."""
+    kept: list[Ranked] = [r for r in prediction.ranking if r.label in cards]
+    if len(kept) == len(prediction.ranking):
+        return prediction
+    if not kept:
+        return Prediction(prediction.label, 0.0, [])
+    if kept[0].label == prediction.label:
+        return Prediction(prediction.label, prediction.confidence, kept)
+    return Prediction(kept[0].label, kept[0].score, kept)
 
 
 def _embed_cached(texts: Sequence[str]) -> np.ndarray:
@@ -159,22 +185,69 @@ def build_knowledge(generation: int) -> Knowledge:
 
 _knowledge: Knowledge | None = None
 _lock = threading.Lock()
+_retrainer: threading.Thread | None = None
 
 
 def knowledge() -> Knowledge:
-    """The trained matcher for the current help center, retrained when it has changed."""
+    """The matcher for the current help center: trained here the first time, retrained on a
+    thread of its own when the help center has changed since."""
     global _knowledge
     generation = current_generation()
     current = _knowledge
     if current is not None and current.generation == generation:
         return current
     with _lock:
-        if _knowledge is None or _knowledge.generation != generation:
+        current = _knowledge
+        if current is not None and current.generation == generation:
+            return current
+        if current is None or settings.KEFU_ASSISTANT_RETRAIN != "background":
             _knowledge = build_knowledge(generation)
+            return _knowledge
+        _, _, cards = training_rows()
+        _knowledge = Knowledge(generation, current.classifier, cards, retraining=True)
+        _start_retraining()
         return _knowledge
+
+
+def _start_retraining() -> None:
+    """Called with the lock held; a retrain already running picks up the newest generation
+    when it is done."""
+    global _retrainer
+    if _retrainer is None:
+        _retrainer = threading.Thread(target=_retrain, name="kefu-assistant-retrain", daemon=True)
+        _retrainer.start()
+
+
+def _retrain() -> None:
+    global _knowledge, _retrainer
+    try:
+        while True:
+            with _lock:
+                wanted = _knowledge.generation if _knowledge is not None else 0
+            fresh = build_knowledge(wanted)
+            with _lock:
+                if _knowledge is None or _knowledge.generation == wanted:
+                    if _knowledge is not None:
+                        _knowledge = fresh
+                    _retrainer = None
+                    return
+    except Exception:  # the matcher in use stays; the next change of the help center retries
+        log.exception("assistant retraining failed")
+        with _lock:
+            _retrainer = None
+    finally:
+        connection.close()
+
+
+def wait_for_retraining(timeout: float | None = None) -> None:
+    """Until a running retrain is done (for tests and benchmarks)."""
+    retrainer = _retrainer
+    if retrainer is not None:
+        retrainer.join(timeout)
 
 
 def reset() -> None:
     global _knowledge
+    wait_for_retraining()
     with _lock:
         _knowledge = None
