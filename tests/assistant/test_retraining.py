@@ -69,3 +69,10 @@ def test_inline_retraining_waits_for_the_new_matcher(settings):
     after = knowledge.knowledge()
     assert not after.retraining and after.classifier is not None
     assert str(freeze.pk) not in after.classifier.labels
+
+
+def test_the_cards_read_during_a_retrain_are_the_ones_training_reads():
+    unpublish_article(Article.objects.get(slug="freeze-account"))
+    _, _, cards = knowledge.training_rows()
+    assert knowledge.published_cards() == cards
+    assert "freeze-account" not in {card.slug for card in cards.values()}

@@ -22,8 +22,9 @@ from dataclasses import dataclass
 import numpy as np
 from django.conf import settings
 from django.db import connection
+from django.db.models import Prefetch
 
-from kefu.helpcenter.models import Article, ArticleStatus, SemanticVector
+from kefu.helpcenter.models import Article, ArticleStatus, ArticleTranslation, SemanticVector
 from kefu.helpcenter.rendering import plain_text
 from kefu.helpcenter.search.encoders import get_encoder
 from kefu.helpcenter.search.indexer import current_generation
@@ -108,13 +109,7 @@ def training_rows() -> tuple[list[Phrasing], dict[str, str], dict[str, ArticleCa
     for article in articles:
         label = str(article.pk)
         translations = list(article.translations.all())
-        cards[label] = ArticleCard(
-            article_id=article.pk,
-            slug=article.slug,
-            titles={t.language: t.title for t in translations},
-            summaries={t.language: t.summary for t in translations},
-            side=side_of(*(normalize_message(t.title) for t in translations)),
-        )
+        cards[label] = _card(article, translations)
         bodies[label] = "\n".join(plain_text(t.body) for t in translations)
         for t in translations:
             phrasings.append(Phrasing(t.title, label, t.language, is_question=False))
@@ -123,6 +118,26 @@ def training_rows() -> tuple[list[Phrasing], dict[str, str], dict[str, ArticleCa
         for q in article.similar_questions.all():
             phrasings.append(Phrasing(q.text, label, q.language))
     return phrasings, bodies, cards
+
+
+def published_cards() -> dict[str, ArticleCard]:
+    """The cards alone: no bodies to render, no phrasings to gather."""
+    translations = Prefetch(
+        "translations",
+        queryset=ArticleTranslation.objects.only("article_id", "language", "title", "summary"),
+    )
+    articles = Article.objects.filter(status=ArticleStatus.PUBLISHED).prefetch_related(translations)
+    return {str(a.pk): _card(a, list(a.translations.all())) for a in articles}
+
+
+def _card(article: Article, translations: Sequence[ArticleTranslation]) -> ArticleCard:
+    return ArticleCard(
+        article_id=article.pk,
+        slug=article.slug,
+        titles={t.language: t.title for t in translations},
+        summaries={t.language: t.summary for t in translations},
+        side=side_of(*(normalize_message(t.title) for t in translations)),
+    )
 
 
 # Fitted matchers by what they were fitted on. A generation that moved without changing what
@@ -203,8 +218,7 @@ def knowledge() -> Knowledge:
         if current is None or settings.KEFU_ASSISTANT_RETRAIN != "background":
             _knowledge = build_knowledge(generation)
             return _knowledge
-        _, _, cards = training_rows()
-        _knowledge = Knowledge(generation, current.classifier, cards, retraining=True)
+        _knowledge = Knowledge(generation, current.classifier, published_cards(), retraining=True)
         _start_retraining()
         return _knowledge
 
