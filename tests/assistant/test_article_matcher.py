@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from kefu.assistant.matching import articles
 from kefu.assistant.matching.articles import ArticleMatcher, Phrasing
 
 QUESTIONS = {
@@ -45,12 +46,14 @@ BODIES = {
 }
 
 
+def _phrasings() -> list[Phrasing]:
+    questions = [Phrasing(t, label, "en") for label, texts in QUESTIONS.items() for t in texts]
+    return questions + [Phrasing(a.title(), a, "en", is_question=False) for a in QUESTIONS]
+
+
 @pytest.fixture(scope="module")
 def matcher() -> ArticleMatcher:
-    phrasings = [
-        Phrasing(text, label, "en") for label, texts in QUESTIONS.items() for text in texts
-    ] + [Phrasing(label.title(), label, "en", is_question=False) for label in QUESTIONS]
-    return ArticleMatcher(None).fit(phrasings, BODIES)
+    return ArticleMatcher(None).fit(_phrasings(), BODIES)
 
 
 def test_a_known_question_finds_its_article(matcher):
@@ -121,3 +124,18 @@ def test_each_article_scores_by_its_closest_body_passage():
     # lowest similarity to any passage; kyc: its only passage.
     assert np.allclose(closest, [[0.8, 0.0, 0.6], [0.6, -0.8, -0.8]])
     assert np.allclose(_Passages(["a", "b"], {}).closest(messages), 0.0)
+
+
+def test_a_large_help_center_blends_from_the_closest_articles_only(monkeypatch):
+    """Every question against every article does not fit in memory at thousands of articles:
+    past the budget each question keeps its right article and the model's best others."""
+    whole = ArticleMatcher(None).fit(_phrasings(), BODIES)
+    questions = sum(len(texts) for texts in QUESTIONS.values())
+    assert whole.blend_pairs == questions * len(QUESTIONS)  # small: every pair
+
+    monkeypatch.setattr(articles, "MAX_BLEND_PAIRS", questions)  # 1 pair each: floor of 2
+    bounded = ArticleMatcher(None).fit(_phrasings(), BODIES)
+    assert questions * 2 <= bounded.blend_pairs <= questions * 3
+    assert bounded.blend is not None
+    assert bounded.predict("my deposit is not in my account").label == "deposit"
+    assert bounded.predict("I forgot my password").label == "password"

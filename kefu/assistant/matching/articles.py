@@ -51,6 +51,15 @@ from .features import Embed, Features, FeatureSpace
 DENSE_WEIGHT = 6.0
 FOLDS = 4
 HIDDEN_SHARE = 0.2
+# The blend learns from (held-out question, article) pairs: every question against every
+# article is 1.2 million pairs at 1,000 articles and 50 million at 3,000, more memory than a
+# server has. Beyond this many, each question keeps its right article and the articles the
+# linear model ranks highest (the ones the blend must tell apart); the demo help center stays
+# whole.
+MAX_BLEND_PAIRS = 1_000_000
+# Questions scored at once while gathering pairs: bounds the (questions x articles x numbers)
+# array of one step.
+BLEND_CHUNK = 256
 # BM25's usual constants; phrasings count this many times over body words: they say what the
 # article answers, the body says everything else too.
 BM25_K1, BM25_B, PHRASING_REPEAT = 1.2, 0.75, 3
@@ -80,6 +89,7 @@ class ArticleMatcher:
         self.embed = embed
         self.features = FeatureSpace(embed, DENSE_WEIGHT, train_embed=train_embed)
         self.blend: LogisticRegression | None = None
+        self.blend_pairs = 0  # (question, article) pairs the blend learned from
         self._evidence: _Evidence | None = None
         self._learned: list[tuple[sparse.csr_matrix, str]] = []
         self._phrasings: sparse.csr_matrix | None = None  # unit rows of their lexical features
@@ -119,9 +129,12 @@ class ArticleMatcher:
     ) -> LogisticRegression | None:
         rng = np.random.default_rng(0)
         articles = np.unique(labels)
+        folds = _question_folds(phrasings, FOLDS, rng)
+        held_total = sum(len(held) for held in folds)
+        per_question = max(2, MAX_BLEND_PAIRS // max(1, held_total))
         rows: list[np.ndarray] = []
         right: list[np.ndarray] = []
-        for held in _question_folds(phrasings, FOLDS, rng):
+        for held in folds:
             hidden = rng.choice(articles, int(len(articles) * HIDDEN_SHARE), replace=False)
             keep = np.ones(len(phrasings), dtype=bool)
             keep[held] = False
@@ -130,10 +143,15 @@ class ArticleMatcher:
             if len(np.unique(labels[train])) < 2:
                 continue
             evidence = _Evidence(features, labels, train, knowledge)
-            signals = evidence.signals(_rows(features, held))
-            rows.append(signals.reshape(-1, signals.shape[-1]))
-            truth = labels[held][:, None] == np.array(evidence.articles)[None, :]
-            right.append(truth.ravel())
+            known = np.array(evidence.articles)
+            for start in range(0, len(held), BLEND_CHUNK):
+                chunk = held[start : start + BLEND_CHUNK]
+                signals = evidence.signals(_rows(features, chunk))
+                truth = labels[chunk][:, None] == known[None, :]
+                pairs = _blend_pairs(signals[..., 0], truth, per_question)
+                rows.append(signals[pairs])
+                right.append(truth[pairs])
+        self.blend_pairs = sum(len(r) for r in rows)
         if not rows or not np.concatenate(right).any():
             return None
         return LogisticRegression(C=1.0, max_iter=2000).fit(np.vstack(rows), np.concatenate(right))
@@ -317,6 +335,17 @@ def _question_folds(
         for position, index in enumerate(rng.permutation(members)):
             dealt[position % folds].append(int(index))
     return [np.array(sorted(fold), dtype=int) for fold in dealt if fold]
+
+
+def _blend_pairs(svm: np.ndarray, truth: np.ndarray, per_question: int) -> np.ndarray:
+    """Boolean (questions x articles): every pair when they fit, else each question's right
+    article and its ``per_question`` best by the linear model's z-score."""
+    if svm.shape[1] <= per_question:
+        return np.ones_like(truth, dtype=bool)
+    best = np.argpartition(-svm, per_question - 1, axis=1)[:, :per_question]
+    pairs = truth.copy()
+    np.put_along_axis(pairs, best, True, axis=1)
+    return pairs
 
 
 def _rows(features: Features, rows: np.ndarray) -> Features:
