@@ -12,7 +12,7 @@ which". A fixed threshold therefore means the same thing on any help center.
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -45,6 +45,18 @@ class Prediction:
     label: str
     confidence: float
     ranking: list[Ranked]
+
+    def keeping(self, keep: Callable[[str], bool]) -> Prediction:
+        """The ranked labels ``keep`` accepts. When the first one goes, what is left is as
+        sure as its own probability, not the confidence the first one had."""
+        kept = [r for r in self.ranking if keep(r.label)]
+        if len(kept) == len(self.ranking):
+            return self
+        if not kept:
+            return Prediction(self.label, 0.0, [])
+        if kept[0].label == self.label:
+            return Prediction(self.label, self.confidence, kept)
+        return Prediction(kept[0].label, kept[0].score, kept)
 
 
 class IntentClassifier:

@@ -20,12 +20,6 @@ def keep_side(
     prediction: Prediction, side: Side | None, sides: Mapping[str, Side | None], top: int = 3
 ) -> Prediction:
     """``prediction`` without the articles about the opposite direction of ``side``."""
-    if side is None:
-        return Prediction(prediction.label, prediction.confidence, prediction.ranking[:top])
-    kept = [r for r in prediction.ranking if sides.get(r.label) in (None, side)]
-    if not kept:
-        return Prediction(prediction.label, 0.0, [])
-    if kept[0].label == prediction.label:
-        return Prediction(prediction.label, prediction.confidence, kept[:top])
-    # The first candidate went: what is left is as sure as its own probability.
-    return Prediction(kept[0].label, kept[0].score, kept[:top])
+    if side is not None:
+        prediction = prediction.keeping(lambda label: sides.get(label) in (None, side))
+    return Prediction(prediction.label, prediction.confidence, prediction.ranking[:top])

@@ -32,7 +32,7 @@ from kefu.helpcenter.search.semantic import encode_cached
 
 from ..normalize import normalize_message
 from .articles import ArticleMatcher, Phrasing
-from .classifier import Prediction, Ranked
+from .classifier import Prediction
 from .direction import Side, keep_side, side_of
 from .encoding import QueryEmbedder
 
@@ -75,21 +75,10 @@ class Knowledge:
         opposite of the deposit or withdrawal it names."""
         if self.classifier is None:
             return None
-        prediction = _published(self.classifier.predict(text, top=CANDIDATES), self.cards)
+        # An article unpublished since the matcher was trained is no longer a card.
+        prediction = self.classifier.predict(text, top=CANDIDATES).keeping(self.cards.__contains__)
         sides = {label: card.side for label, card in self.cards.items()}
         return keep_side(prediction, side_of(normalize_message(text)), sides)
-
-
-def _published(prediction: Prediction, cards: dict[str, ArticleCard]) -> Prediction:
-    """``prediction`` without articles unpublished since the matcher was trained."""
-    kept: list[Ranked] = [r for r in prediction.ranking if r.label in cards]
-    if len(kept) == len(prediction.ranking):
-        return prediction
-    if not kept:
-        return Prediction(prediction.label, 0.0, [])
-    if kept[0].label == prediction.label:
-        return Prediction(prediction.label, prediction.confidence, kept)
-    return Prediction(kept[0].label, kept[0].score, kept)
 
 
 def _embed_cached(texts: Sequence[str]) -> np.ndarray:
