@@ -23,7 +23,7 @@ test: setup
 lint: setup
 	$(BIN)/ruff check kefu tests bench scripts
 	$(BIN)/ruff format --check kefu tests bench scripts
-	$(BIN)/mypy kefu
+	$(BIN)/mypy kefu bench
 
 bench: setup
 	$(BIN)/kefu bench search

@@ -21,7 +21,8 @@ def bench_database() -> Iterator[str]:
             settings["TEST"]["NAME"] = str(Path(tmp) / "bench.sqlite3")
         else:
             settings["TEST"]["NAME"] = f"{settings['NAME']}_bench"
-        old = setup_databases(verbosity=0, interactive=False, aliases={"default"})
+        # Django takes any collection of aliases; its type stubs ask for a mapping.
+        old = setup_databases(verbosity=0, interactive=False, aliases={"default"})  # type: ignore[arg-type]
         try:
             yield connections["default"].vendor
         finally:

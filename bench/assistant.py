@@ -9,6 +9,7 @@ reported and skipped.
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import random
 import statistics
@@ -76,9 +77,8 @@ def run(options: argparse.Namespace, out: Out) -> dict[str, Any]:
         )
     for name, folder in (("bq", "bq_corpus"), ("atec", "atec")):
         if name in parts:
-            results[name] = _guarded(
-                out, name, lambda f=folder: _pairs(options.datasets / f / "dev.csv", embed, out)
-            )
+            pairs_file = options.datasets / folder / "dev.csv"
+            results[name] = _guarded(out, name, functools.partial(_pairs, pairs_file, embed, out))
     if "helpcenter" in parts:
         results["helpcenter"] = _helpcenter(options.seed, out)
     return results

@@ -43,6 +43,8 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from kefu.insights.demo_tickets import DAILY_CONTACTS as DEMO_TICKETS_PER_DAY
 from kefu.insights.forecasting.backtest import Backtest, backtest
 from kefu.insights.forecasting.calendar import OpeningHours
@@ -180,7 +182,7 @@ def measure_demo(options: argparse.Namespace, out: Out) -> dict[str, Any]:
     for daily in (DEMO_TICKETS_PER_DAY, DAILY_CONTACTS):
         channels = generate_contact_history(DEMO_END, daily_contacts=daily)
         first = next(iter(channels.values()))
-        total = ContactSeries(first.start, sum(s.counts for s in channels.values()))
+        total = ContactSeries(first.start, np.sum([s.counts for s in channels.values()], axis=0))
         result = backtest(total)
         out(f"demo history at {daily} contacts a day: {len(total) // 48} days, every interval")
         out(f"  all channels: {_line(result)}")
@@ -206,7 +208,7 @@ def measure_timing(options: argparse.Namespace, out: Out) -> dict[str, Any]:
 def _demo_total() -> ContactSeries:
     channels = generate_contact_history(DEMO_END)
     first = next(iter(channels.values()))
-    return ContactSeries(first.start, sum(s.counts for s in channels.values()))
+    return ContactSeries(first.start, np.sum([s.counts for s in channels.values()], axis=0))
 
 
 def _best(repeat: int, work: Callable[[], object]) -> float:

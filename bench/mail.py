@@ -262,8 +262,8 @@ def _connect(env: dict[str, str], tmp: Path) -> Iterator[Any]:
     if url := env.get("KEFU_DATABASE_URL"):
         import psycopg
 
-        with psycopg.connect(url, autocommit=True) as conn:
-            yield conn
+        with psycopg.connect(url, autocommit=True) as server:
+            yield server
     else:
         conn = sqlite3.connect(Path(env["KEFU_DATA_DIR"]) / "kefu.sqlite3", timeout=30)
         try:

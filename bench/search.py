@@ -128,7 +128,7 @@ def run(options: argparse.Namespace, out: Out) -> dict[str, Any]:
         )
         rng = random.Random(options.seed)
         labelled = _hold_out(options.held_out, rng)
-        per_lang = defaultdict(int)
+        per_lang: defaultdict[str, int] = defaultdict(int)
         for lang, _, _ in labelled:
             per_lang[lang] += 1
         out(f"held-out queries: {dict(per_lang)}")
