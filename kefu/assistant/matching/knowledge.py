@@ -229,11 +229,12 @@ def _retrain() -> None:
                 wanted = _knowledge.generation if _knowledge is not None else 0
             fresh = build_knowledge(wanted)
             with _lock:
-                if _knowledge is None or _knowledge.generation == wanted:
-                    if _knowledge is not None:
-                        _knowledge = fresh
-                    _retrainer = None
-                    return
+                if _knowledge is not None and _knowledge.generation != wanted:
+                    continue  # changed again while this ran: once more
+                if _knowledge is not None:  # None: reset() while this ran
+                    _knowledge = fresh
+                _retrainer = None
+                return
     except Exception:  # the matcher in use stays; the next change of the help center retries
         log.exception("assistant retraining failed")
         with _lock:
@@ -243,7 +244,7 @@ def _retrain() -> None:
 
 
 def wait_for_retraining(timeout: float | None = None) -> None:
-    """Until a running retrain is done (for tests and benchmarks)."""
+    """Until a running retrain is done (for tests)."""
     retrainer = _retrainer
     if retrainer is not None:
         retrainer.join(timeout)
