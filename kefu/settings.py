@@ -119,12 +119,18 @@ TEMPLATES = [
     },
 ]
 
+# Threads per server process running Django's views (kefu.asgi); each may hold a database
+# connection while it works. Views that only compute gain nothing from more (one interpreter
+# lock): 4 opened the most tickets per second; 8 leaves room for views waiting on the
+# exchange's back office or on SMTP.
+KEFU_HTTP_THREADS = int(os.environ.get("KEFU_HTTP_THREADS", "8"))
+
 if DATABASE_URL:
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL)}
     if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-        # Under ASGI every request's sync code may run in a thread of its own, and persistent
-        # connections would stay open per thread until PostgreSQL refuses more. A pool per
-        # process shares a few connections among all threads instead.
+        # Views run on KEFU_HTTP_THREADS threads, the job scheduler and Channels' database
+        # calls on threads of their own: a pool per process shares a few connections among
+        # them all instead of one kept open per thread.
         DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
             "min_size": 1,
             "max_size": int(os.environ.get("KEFU_DB_POOL_SIZE", "10")),
