@@ -4,12 +4,13 @@ goes back whole."""
 
 from __future__ import annotations
 
+import asyncio
 import json
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from asgiref.sync import async_to_sync
 from channels.testing import HttpCommunicator
 
 from kefu import clock
@@ -35,7 +36,10 @@ def served(
         communicator.scope["client"] = (client, 50123)
         return await communicator.get_response(timeout=30)
 
-    return async_to_sync(request)()
+    # On a thread of its own: the browser tests' Playwright keeps an event loop running in the
+    # main thread for the rest of the session.
+    with ThreadPoolExecutor(1) as thread:
+        return thread.submit(asyncio.run, request()).result()
 
 
 def test_a_health_check_is_answered_with_its_headers() -> None:
