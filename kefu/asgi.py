@@ -16,7 +16,7 @@ from django.contrib.staticfiles.handlers import StaticFilesHandler
 from django.core.wsgi import get_wsgi_application
 
 # Django's ASGI handler runs a sync view through a chain of thread hops (two for each
-# middleware, more for signals): about 2.5 ms of CPU for even a health check on our 2-core
+# middleware, more for signals): about 2.3 ms of CPU for even a health check on our 2-core
 # machine. Its WSGI handler on a bounded pool of threads costs one hop per request instead.
 # Static files are served by the same process so that embedded mode needs nothing else; in
 # scaled mode a load balancer or CDN in front may serve /static/ instead.
